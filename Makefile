@@ -1,0 +1,34 @@
+# textrnn — make install; make test; make pretrained; make bench
+PYTHON ?= python3
+VENV ?= .venv
+TORCH ?= torch==2.13.0
+TEXTRNN_CORPORA ?= $(abspath ../shared/corpora)
+export TEXTRNN_CORPORA
+
+ifeq ($(VENV),)
+BIN :=
+else
+BIN := $(VENV)/bin/
+endif
+
+.PHONY: install test bench pretrained clean
+
+install:
+ifneq ($(VENV),)
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+endif
+	$(BIN)python -m pip install -q "$(TORCH)"   # first and pinned: an unpinned torch pulls GBs of CUDA
+	$(BIN)python -m pip install -q -e ".[dev]"
+
+test:
+	$(BIN)python -m pytest -q
+
+# Rebuild the shipped models from the shared corpora (see docs/BENCHMARKS.md for times and scores).
+pretrained:
+	$(BIN)python tools/build_pretrained.py spam sentiment
+
+bench:
+	$(BIN)python tools/bench_classify.py
+
+clean:
+	rm -rf runs .pytest_cache

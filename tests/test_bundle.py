@@ -1,0 +1,101 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+import textrnn
+from textrnn.bundle import read_config, resolve_model
+from textrnn.errors import BundleError
+
+
+def test_saved_bundle_loads_in_another_process(tiny_model):
+    texts = ["a wonderful film", "boring and bad", "", "unseen words here"]
+    here = textrnn.load(tiny_model).predict(texts)
+    code = f"import json, textrnn; print(json.dumps(textrnn.load({str(tiny_model)!r}).predict({texts!r})))"
+    there = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+    assert there[2] is None
+    for a, b in zip(here, there):
+        if a is not None:
+            assert a["label"] == b["label"] and a["probability"] == pytest.approx(b["probability"], abs=1e-6)
+
+
+def test_bundle_files(tiny_model):
+    assert {p.name for p in tiny_model.iterdir()} >= {"config.json", "model.safetensors", "tokenizer.json", "metrics.json"}
+    cfg = read_config(tiny_model)
+    assert cfg["task"] == "classify" and cfg["model"]["labels"] == ["negative", "positive"]
+
+
+def copy(tiny_model, tmp_path):
+    import shutil
+
+    d = tmp_path / "m"
+    shutil.copytree(tiny_model, d)
+    return d
+
+
+def test_wrong_format_version(tiny_model, tmp_path):
+    d = copy(tiny_model, tmp_path)
+    cfg = json.loads((d / "config.json").read_text())
+    cfg["format_version"] = 99
+    (d / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(BundleError, match="format_version 99") as e:
+        textrnn.load(d)
+    assert "re-train" in e.value.hint
+
+
+def test_corrupted_weights(tiny_model, tmp_path):
+    d = copy(tiny_model, tmp_path)
+    data = (d / "model.safetensors").read_bytes()
+    (d / "model.safetensors").write_bytes(data[: len(data) // 2])
+    with pytest.raises(BundleError, match="model.safetensors: corrupted"):
+        textrnn.load(d)
+
+
+def test_missing_and_garbled_config(tiny_model, tmp_path):
+    d = copy(tiny_model, tmp_path)
+    (d / "config.json").write_text("{")
+    with pytest.raises(BundleError, match="config.json: corrupted"):
+        textrnn.load(d)
+    (d / "config.json").unlink()
+    with pytest.raises(BundleError, match="not a textrnn model"):
+        textrnn.load(d)
+
+
+def test_unknown_config_key_in_bundle(tiny_model, tmp_path):
+    d = copy(tiny_model, tmp_path)
+    cfg = json.loads((d / "config.json").read_text())
+    cfg["model"]["hiden_size"] = 3
+    (d / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(Exception, match="hiden_size"):
+        textrnn.load(d)
+
+
+def test_unknown_model_name_lists_shipped():
+    with pytest.raises(BundleError, match="unknown model 'sentimnt'; choose one of"):
+        resolve_model("sentimnt")
+
+
+def test_wrong_task_is_refused(tiny_model):
+    with pytest.raises(BundleError, match="is a 'classify' model, not a 'tag' model"):
+        textrnn.load(tiny_model, task="tag")
+
+
+def test_save_is_atomic_on_failure(tiny_model, tmp_path):
+    model = textrnn.load(tiny_model)
+    target = tmp_path / "out"
+    model.save(target)
+    before = sorted(p.name for p in target.iterdir())
+
+    class Boom(Exception):
+        pass
+
+    def fail(_):
+        raise Boom
+
+    from textrnn.bundle import save_bundle
+
+    with pytest.raises(Boom):
+        save_bundle(target, task="classify", model_config={}, state_dict={}, tokenizer=model.tokenizer, write_more=fail)
+    assert sorted(p.name for p in target.iterdir()) == before  # the old bundle is untouched
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]      # no temporary directory left behind

@@ -1,0 +1,48 @@
+import pytest
+
+from textrnn.errors import BundleError, ConfigError
+from textrnn.tokenizer import load_tokenizer, split_words, train_tokenizer
+
+TEXTS = ["Don't stop, it's great!", "Der Film war großartig.", "이 영화 정말 좋아요", "a k-19 film ... in 1930s"]
+
+
+def test_split_words_follows_penn_treebank():
+    assert split_words("Don't stop, it's great!") == ["Do", "n't", "stop", ",", "it", "'s", "great", "!"]
+    assert split_words("a k-19 film ... can't") == ["a", "k-19", "film", "...", "ca", "n't"]
+
+
+@pytest.mark.parametrize("kind", ["word", "char", "sentencepiece"])
+def test_round_trip_and_save(kind, tmp_path):
+    options = {"max_size": 60} if kind == "sentencepiece" else {}
+    tok = train_tokenizer(kind, TEXTS * 5, **options)
+    assert (tok.pad_id, tok.unk_id, tok.bos_id, tok.eos_id) == (0, 1, 2, 3)
+    ids = tok.encode(TEXTS)
+    assert all(isinstance(i, int) for s in ids for i in s)
+    if kind != "word":  # words lose their spacing; chars and sentencepiece give the text back
+        assert [tok.decode(s) for s in ids] == TEXTS
+    else:
+        assert tok.decode(ids[1]) == "Der Film war großartig ."
+    tok.save(tmp_path)
+    again = load_tokenizer(tmp_path)
+    assert again.encode(TEXTS) == ids and again.vocab_size == tok.vocab_size
+
+
+def test_unknown_words_map_to_unk():
+    tok = train_tokenizer("word", ["good film"], lowercase=True)
+    assert tok.encode(["GOOD movie"]) == [[tok.index["good"], tok.unk_id]]
+
+
+def test_min_freq_and_unknown_kind():
+    tok = train_tokenizer("word", ["a a b"], min_freq=2)
+    assert "b" not in tok.index and "a" in tok.index
+    with pytest.raises(ConfigError, match="choose one of: char, sentencepiece, word"):
+        train_tokenizer("bpe", ["x"])
+
+
+def test_corrupted_tokenizer_file(tmp_path):
+    (tmp_path / "tokenizer.json").write_text("{not json")
+    with pytest.raises(BundleError, match="corrupted tokenizer"):
+        load_tokenizer(tmp_path)
+    (tmp_path / "tokenizer.json").unlink()
+    with pytest.raises(BundleError, match="missing"):
+        load_tokenizer(tmp_path)

@@ -1,0 +1,3 @@
+from textrnn.cli import run
+
+run()

@@ -1,0 +1,136 @@
+"""Model bundles: a trained model is a directory of data, never a pickle.
+
+    my-model/
+      config.json        format_version, task, every constructor setting, label names
+      model.safetensors  the weights (fp16 allowed for shipped models; loaded as float32)
+      tokenizer.json     the tokenizer (plus tokenizer.model for sentencepiece)
+      metrics.json       scores, the data used, the date and the command that made it
+
+Saving is atomic: the bundle is written into a temporary directory beside the target, then
+renamed into place, so an interrupted save never leaves half a model. Loading checks
+`format_version` and names the file at fault with a hint when something is missing or corrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from textrnn.errors import BundleError
+
+FORMAT_VERSION = 1
+PRETRAINED_DIR = Path(__file__).parent / "pretrained"
+
+
+def shipped_models() -> dict[str, Path]:
+    """Names of the models shipped inside the package → their directories."""
+    if not PRETRAINED_DIR.is_dir():
+        return {}
+    return {p.name: p for p in sorted(PRETRAINED_DIR.iterdir()) if (p / "config.json").is_file()}
+
+
+def resolve_model(name_or_path: str | Path) -> Path:
+    """A shipped model's name (`sentiment`) or a path to a bundle directory → the directory."""
+    shipped = shipped_models()
+    if str(name_or_path) in shipped:
+        return shipped[str(name_or_path)]
+    path = Path(name_or_path)
+    if path.is_dir():
+        return path
+    if path.exists():
+        raise BundleError(f"model {str(name_or_path)!r} is a file, not a model directory",
+                          hint="give the directory that holds config.json and model.safetensors")
+    names = ", ".join(shipped) or "(none installed)"
+    raise BundleError(f"unknown model {str(name_or_path)!r}; choose one of: {names}, or give a path to a model directory",
+                      hint="`textrnn models` lists the shipped models")
+
+
+def read_config(directory: str | Path) -> dict[str, Any]:
+    """Read and check a bundle's config.json (no torch needed: `textrnn info` and `models` use this)."""
+    path = Path(directory) / "config.json"
+    regen = "re-train it with `textrnn train CONFIG`, or rebuild the shipped models with `make pretrained`"
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BundleError(f"{path}: missing; {directory} is not a textrnn model", hint=regen) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise BundleError(f"{path}: corrupted ({e})", hint=regen) from None
+    if not isinstance(config, dict) or "task" not in config or "model" not in config:
+        raise BundleError(f"{path}: not a textrnn model config (needs 'task' and 'model')", hint=regen)
+    version = config.get("format_version")
+    if version != FORMAT_VERSION:
+        raise BundleError(
+            f"{path}: format_version {version!r}, but this textrnn reads format_version {FORMAT_VERSION}",
+            hint=regen,
+        )
+    return config
+
+
+def read_metrics(directory: str | Path) -> dict[str, Any]:
+    path = Path(directory) / "metrics.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+def load_weights(directory: str | Path):
+    """The bundle's weights as a float32 state_dict."""
+    import torch
+    from safetensors.torch import load_file
+
+    path = Path(directory) / "model.safetensors"
+    if not path.is_file():
+        raise BundleError(f"{path}: missing from the model bundle", hint="re-train or re-save the model")
+    try:
+        state = load_file(str(path))
+    except Exception as e:  # safetensors raises its own error types for truncated or garbled files
+        raise BundleError(f"{path}: corrupted weights ({e})", hint="re-train or re-save the model") from None
+    return {k: v.float() if v.is_floating_point() and v.dtype != torch.float32 else v for k, v in state.items()}
+
+
+def save_bundle(directory: str | Path, *, task: str, model_config: dict, state_dict, tokenizer,
+                metrics: dict | None = None, half: bool = False, extra: dict | None = None,
+                write_more=None) -> Path:
+    """Write a bundle atomically. `half=True` stores floating weights as fp16 (half the size).
+
+    `write_more(tmp_dir)`, if given, adds files (a training checkpoint's optimizer state) before
+    the directory is renamed into place.
+    """
+    from safetensors.torch import save_file
+
+    directory = Path(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    tmp = directory.parent / f".{directory.name}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        tensors = {k: (v.half() if half and v.is_floating_point() else v).detach().contiguous().cpu()
+                   for k, v in state_dict.items()}
+        save_file(tensors, str(tmp / "model.safetensors"), metadata={"format_version": str(FORMAT_VERSION)})
+        tokenizer.save(tmp)
+        config = {"format_version": FORMAT_VERSION, "task": task, "model": model_config, **(extra or {})}
+        (tmp / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        (tmp / "metrics.json").write_text(json.dumps(metrics or {}, indent=2) + "\n", encoding="utf-8")
+        if write_more is not None:
+            write_more(tmp)
+        _replace_dir(tmp, directory)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return directory
+
+
+def _replace_dir(src: Path, dst: Path) -> None:
+    """Move directory `src` to `dst`, replacing any old `dst` with only renames in the way."""
+    if dst.exists():
+        old = dst.parent / f".{dst.name}.old-{os.getpid()}"
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(dst, old)
+        os.replace(src, dst)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(src, dst)

@@ -1,0 +1,166 @@
+"""The `textrnn` command: a thin typer shell over plain functions.
+
+Each subcommand parses options and calls a function that does the work. Heavy imports (torch)
+happen inside the commands, so `textrnn --help` is instant. A user's mistake (TextrnnError)
+prints `error:` and `hint:` lines on stderr and exits 1; `--debug` shows the traceback too.
+Results go to stdout, chatter to stderr.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from textrnn import __version__
+from textrnn.errors import TextrnnError
+
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+    help="Recurrent neural networks on text: classify, train, evaluate.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool):
+    if value:
+        print(f"textrnn {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+):
+    """textrnn — RNN, GRU and LSTM models for text, on the CPU."""
+
+
+def handle_errors(fn):
+    """Turn TextrnnError into `error: ...` / `hint: ...` on stderr and exit code 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except TextrnnError as e:
+            import click
+
+            ctx = click.get_current_context(silent=True)
+            if ctx is not None and ctx.find_root().params.get("debug"):
+                import traceback
+
+                traceback.print_exc()
+            print(f"error: {e.message}", file=sys.stderr)
+            if e.hint:
+                print(f"hint: {e.hint}", file=sys.stderr)
+            raise typer.Exit(1)
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            raise typer.Exit(130)
+
+    return wrapper
+
+
+class OutFormat(str, Enum):
+    tsv = "tsv"
+    jsonl = "jsonl"
+    table = "table"
+
+
+class InFormat(str, Enum):
+    text = "text"
+    jsonl = "jsonl"
+
+
+@app.command()
+@handle_errors
+def classify(
+    files: Optional[List[str]] = typer.Argument(None, help="Text files, one example per line; `-` or nothing reads stdin."),
+    model: str = typer.Option("sentiment", "--model", "-m", help="A shipped model name (sentiment, spam) or a model directory."),
+    format: OutFormat = typer.Option(OutFormat.tsv, "--format", "-f", help="tsv: label<TAB>probability<TAB>text; jsonl; table."),
+    input_format: InFormat = typer.Option(InFormat.text, "--input-format", help="text (one example per line) or jsonl."),
+    text_field: str = typer.Option("text", "--text-field", help="With --input-format jsonl: the field holding the text."),
+    batch_size: int = typer.Option(64, "--batch-size", min=1, help="Examples per forward pass."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout."),
+    force: bool = typer.Option(False, "--force", help="Overwrite --output if it exists."),
+):
+    """Classify each input line (sentiment, spam, or your own model): one record per line, in order."""
+    from textrnn.commands.classify import classify_files
+
+    classify_files(files or ["-"], model=model, fmt=format.value, input_format=input_format.value,
+                   text_field=text_field, batch_size=batch_size, output=output, force=force)
+
+
+@app.command()
+@handle_errors
+def evaluate(
+    model: str = typer.Argument(..., help="A shipped model name or a model directory."),
+    data: str = typer.Argument(..., help="Labelled data in the task's corpus format (classification: label<TAB>text)."),
+    as_json: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout."),
+    batch_size: int = typer.Option(64, "--batch-size", min=1),
+):
+    """Score MODEL on DATA: accuracy, F1, confusion matrix, n."""
+    from textrnn.commands.evaluate import evaluate_model
+
+    scores = evaluate_model(model, data, batch_size=batch_size)
+    if as_json:
+        print(json.dumps(scores))
+    else:
+        from textrnn.commands.evaluate import format_scores
+
+        print(format_scores(scores))
+
+
+@app.command()
+@handle_errors
+def train(
+    config: Optional[Path] = typer.Argument(None, help="A TOML config (see --example)."),
+    set_: List[str] = typer.Option([], "--set", help="Override a config key: --set train.lr=3e-4 (repeatable)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Run directory (default: runs/CONFIG_NAME)."),
+    resume: bool = typer.Option(False, "--resume", help="Continue the run in --out from its last checkpoint."),
+    example: Optional[str] = typer.Option(None, "--example", help="Print a commented example config for a task and exit."),
+):
+    """Train a model from a TOML config; the best dev model is saved in OUT/model."""
+    from textrnn.commands.train import example_config, train_from_file
+
+    if example is not None:
+        print(example_config(example), end="")
+        return
+    if config is None:
+        raise TextrnnError("no config given", hint="textrnn train CONFIG.toml, or `textrnn train --example classify`")
+    train_from_file(config, set_, out, resume)
+
+
+@app.command()
+@handle_errors
+def models():
+    """List the models shipped with textrnn: name, task, size and headline score."""
+    from textrnn.commands.info import list_models
+
+    print(list_models())
+
+
+@app.command()
+@handle_errors
+def info(model: str = typer.Argument(..., help="A shipped model name or a model directory.")):
+    """Print a model's config and measured scores as JSON."""
+    from textrnn.commands.info import model_info
+
+    print(json.dumps(model_info(model), indent=2, ensure_ascii=False))
+
+
+def run():
+    """Console-script entry point."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    app()
+
+
+if __name__ == "__main__":
+    run()

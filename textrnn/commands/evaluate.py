@@ -1,0 +1,31 @@
+"""`textrnn evaluate MODEL DATA`: the task's standard scores on labelled data."""
+
+from __future__ import annotations
+
+from textrnn.errors import InputError
+
+
+def evaluate_model(model: str, data: str, batch_size: int = 64) -> dict:
+    from pathlib import Path
+
+    import textrnn
+    from textrnn.heads import head_module
+
+    if not Path(data).is_file():
+        raise InputError(f"{data}: no such file", hint="give labelled data in the task's corpus format")
+    predictor = textrnn.load(model)
+    head = head_module(predictor.task)
+    scores = head.evaluate(predictor, head.read_data(data), batch_size=batch_size)
+    return {"model": model, "data": data, "task": predictor.task, **scores}
+
+
+def format_scores(scores: dict) -> str:
+    """A short human-readable summary (the --json output has everything)."""
+    lines = [f"{k}: {v:.4f}" if isinstance(v, float) else f"{k}: {v}"
+             for k, v in scores.items() if isinstance(v, (int, float, str))]
+    for label, c in scores.get("per_class", {}).items():
+        lines.append(f"  {label}: precision {c['precision']:.4f} recall {c['recall']:.4f} f1 {c['f1']:.4f} support {c['support']}")
+    if "confusion" in scores:
+        lines.append("confusion (rows gold, columns predicted, order " + ", ".join(scores["labels"]) + "):")
+        lines += ["  " + " ".join(f"{n:6d}" for n in row) for row in scores["confusion"]]
+    return "\n".join(lines)

@@ -1,0 +1,38 @@
+"""Writing results: to stdout, or atomically to a file that is never left half-written."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from pathlib import Path
+
+from textrnn.errors import InputError
+
+
+@contextlib.contextmanager
+def open_output(path: Path | None, force: bool = False):
+    """Yield a text stream: stdout, or a temporary file beside `path` renamed into place on success.
+
+    An existing `path` is refused unless `force`; on any error the temporary file is removed and
+    `path` is left as it was.
+    """
+    if path is None:
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(f"--output {str(path)!r} is a directory", hint="give a file name")
+    if path.exists() and not force:
+        raise InputError(f"--output {str(path)!r} exists", hint="add --force to overwrite it, or choose another name")
+    if not path.parent.is_dir():
+        raise InputError(f"--output {str(path)!r}: folder {str(path.parent)!r} does not exist")
+    tmp = path.parent / f".{path.name}.tmp-{os.getpid()}"
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+            yield f
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()

@@ -1,0 +1,36 @@
+"""`textrnn train CONFIG`: read a TOML config, apply --set overrides, run the training loop."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+from textrnn.errors import ConfigError
+
+CONFIGS = Path(__file__).resolve().parent.parent / "configs"
+EXAMPLES = {"classify": "sentiment.toml"}
+
+
+def example_config(task: str) -> str:
+    from textrnn.errors import choose
+
+    choose("task", task, EXAMPLES)
+    return (CONFIGS / EXAMPLES[task]).read_text(encoding="utf-8")
+
+
+def train_from_file(config_path: Path, overrides: list[str], out: Path | None, resume: bool) -> dict:
+    from textrnn.config import apply_overrides, load_toml
+    from textrnn.train import check_task_config, train
+
+    config = apply_overrides(load_toml(config_path), overrides)
+    check_task_config(config)
+    if out is None:
+        out = Path("runs") / Path(config_path).stem
+    command = "textrnn " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    try:
+        return train(config, out, resume=resume, base=Path(config_path).resolve().parent, command=command)
+    except ConfigError as e:
+        if e.hint is None:
+            e.hint = f"fix it in {config_path}"
+        raise

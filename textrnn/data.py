@@ -1,0 +1,110 @@
+"""Reading data: user text line by line, labelled corpora, and batching.
+
+Readers name the file and line of bad input. User input is streamed (files of millions of lines
+keep memory flat); corpora for training are small enough to read whole.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Iterator
+
+from textrnn.errors import InputError
+
+STDIN = "-"
+
+
+def iter_lines(paths: list[str]) -> Iterator[tuple[str, int, str]]:
+    """Yield (source name, 1-based line number, text without its line end) for each line of each file.
+
+    `-` reads standard input. Line ends `\\n` and `\\r\\n` are stripped. A missing file, a directory,
+    an empty file, a binary file (NUL bytes) or a line that is not UTF-8 raises InputError naming
+    the file and line.
+    """
+    for path in paths or [STDIN]:
+        if path == STDIN:
+            name, stream = "<stdin>", sys.stdin.buffer
+        else:
+            p = Path(path)
+            if p.is_dir():
+                raise InputError(f"{path}: is a directory", hint="give a text file with one example per line")
+            if not p.exists():
+                raise InputError(f"{path}: no such file", hint="check the path")
+            name, stream = path, open(p, "rb")
+        n = 0
+        try:
+            for n, raw in enumerate(stream, 1):
+                yield name, n, decode_line(raw, name, n)
+        finally:
+            if stream is not sys.stdin.buffer:
+                stream.close()
+        if n == 0:
+            raise InputError(f"{name}: is empty", hint="give a text file with one example per line")
+
+
+def decode_line(raw: bytes, name: str, lineno: int) -> str:
+    """One raw line → str, with errors that say where the bad bytes are."""
+    if b"\0" in raw:
+        raise InputError(f"{name}:{lineno}: contains NUL bytes; this looks like a binary file, not text",
+                         hint="give a UTF-8 text file with one example per line")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(f"{name}:{lineno}: not valid UTF-8 (byte {e.start + 1} of the line)",
+                         hint="convert the file to UTF-8, e.g. `iconv -f latin1 -t utf-8 FILE`") from None
+    if text.endswith("\n"):
+        text = text[:-1]
+    if text.endswith("\r"):
+        text = text[:-1]
+    if text.startswith("\ufeff") and lineno == 1:
+        text = text[1:]  # a UTF-8 byte-order mark
+    return text
+
+
+def read_labelled_tsv(path: str | Path) -> list[tuple[str, str]]:
+    """Read a `label<TAB>text` file (the shared corpora's classification format) → [(label, text)]."""
+    out = []
+    for name, n, line in iter_lines([str(path)]):
+        if not line.strip():
+            continue
+        label, sep, text = line.partition("\t")
+        if not sep or not label:
+            raise InputError(f"{name}:{n}: expected `label<TAB>text`", hint="see corpora/README.md for the format")
+        out.append((label, text))
+    if not out:
+        raise InputError(f"{path}: has no examples")
+    return out
+
+
+def pad_batch(seqs: list[list[int]], pad_id: int = 0):
+    """Right-pad id lists into a (B, T) LongTensor; also return lengths (B,). Empty lists get one pad."""
+    import torch
+
+    lengths = [max(1, len(s)) for s in seqs]
+    ids = torch.full((len(seqs), max(lengths)), pad_id, dtype=torch.long)  # (B, T)
+    for i, s in enumerate(seqs):
+        if s:
+            ids[i, : len(s)] = torch.tensor(s, dtype=torch.long)
+    return ids, torch.tensor(lengths, dtype=torch.long)
+
+
+def length_batches(lengths: list[int], batch_size: int, shuffle_rng=None) -> list[list[int]]:
+    """Group example indices into batches of similar length (less padding, faster CPU inference).
+
+    Without `shuffle_rng` batches are in length order; with it (a `random.Random`), examples are
+    sorted within random chunks of 50 batches and the batch order is shuffled — the usual bucketing
+    for training.
+    """
+    idx = list(range(len(lengths)))
+    if shuffle_rng is None:
+        idx.sort(key=lambda i: lengths[i])
+        return [idx[i: i + batch_size] for i in range(0, len(idx), batch_size)]
+    shuffle_rng.shuffle(idx)
+    chunk = batch_size * 50
+    batches = []
+    for c in range(0, len(idx), chunk):
+        part = sorted(idx[c: c + chunk], key=lambda i: lengths[i])
+        batches += [part[i: i + batch_size] for i in range(0, len(part), batch_size)]
+    shuffle_rng.shuffle(batches)
+    return batches

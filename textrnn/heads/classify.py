@@ -1,0 +1,208 @@
+"""Text classification: many-to-one. Sentiment (SST-2) and spam (SMS) are this one head.
+
+    token ids (B, T) → embedding (B, T, E) → Encoder (B, T, D·K) → pooling (B, D·K) → linear (B, C)
+
+Pooling turns the encoder's per-step outputs into one vector per text, chosen by name:
+- `last`: the final state of the top layer (both directions' ends for a bidirectional encoder);
+- `mean` / `max`: over the real (unpadded) steps — max pooling is strong for sentiment
+  (Conneau et al. 2017, "InferSent");
+- `attention`: a learned score per step, softmax over real steps, weighted sum (Yang et al. 2016).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from textrnn.config import from_dict, to_dict
+from textrnn.data import pad_batch
+from textrnn.encoder import Encoder, EncoderConfig
+from textrnn.errors import ConfigError, choose
+
+TASK = "classify"
+POOLINGS = ("last", "mean", "max", "attention")
+
+
+@dataclass(frozen=True)
+class ClassifierConfig:
+    labels: tuple[str, ...]        # class names, in output order
+    vocab_size: int                # tokenizer's vocabulary size (embedding rows)
+    embedding_dim: int = 300       # token vector size E
+    cell: str = "lstm"             # rnn | gru | lstm
+    hidden_size: int = 256         # D, per direction
+    num_layers: int = 1
+    bidirectional: bool = True     # a sentence's sentiment depends on words on both sides
+    rnn_dropout: float = 0.0       # between stacked recurrent layers
+    dropout: float = 0.5           # on embeddings and on the pooled vector: the main regulariser
+    pooling: str = "max"           # last | mean | max | attention
+    max_len: int = 256             # longer inputs are truncated to this many tokens
+    impl: str = "fused"            # fused (torch kernels) | reference (cells.py, for learning)
+
+    def __post_init__(self):
+        choose("pooling", self.pooling, POOLINGS)
+        if len(self.labels) < 2:
+            raise ConfigError(f"a classifier needs at least 2 labels, got {list(self.labels)}")
+
+    def encoder_config(self) -> EncoderConfig:
+        return EncoderConfig(cell=self.cell, input_size=self.embedding_dim, hidden_size=self.hidden_size,
+                             num_layers=self.num_layers, bidirectional=self.bidirectional,
+                             dropout=self.rnn_dropout, impl=self.impl)
+
+
+class Classifier(nn.Module):
+    def __init__(self, config: ClassifierConfig, pad_id: int = 0):
+        super().__init__()
+        self.config = config
+        enc = config.encoder_config()
+        self.embedding = nn.Embedding(config.vocab_size, config.embedding_dim, padding_idx=pad_id)
+        self.encoder = Encoder(enc)
+        self.dropout = nn.Dropout(config.dropout)
+        if config.pooling == "attention":
+            self.attention = nn.Linear(enc.output_size, 1)
+        self.output = nn.Linear(enc.output_size, len(config.labels))
+
+    def forward(self, ids, lengths, targets=None):
+        """ids (B, T), lengths (B,), targets (B,) or None → (logits (B, C), loss or None)."""
+        x = self.dropout(self.embedding(ids))                      # (B, T, E)
+        outputs, state = self.encoder(x, lengths)                  # (B, T, D·K)
+        pooled = self.pool(outputs, state, lengths)                # (B, D·K)
+        logits = self.output(self.dropout(pooled))                 # (B, C)
+        loss = F.cross_entropy(logits, targets) if targets is not None else None
+        return logits, loss
+
+    def pool(self, outputs, state, lengths):
+        p = self.config.pooling
+        if p == "last":
+            return self.encoder.last_hidden(state)                 # (B, D·K)
+        T = outputs.size(1)
+        mask = torch.arange(T).unsqueeze(0) < lengths.unsqueeze(1)  # (B, T) True at real steps
+        if p == "mean":
+            return outputs.sum(1) / lengths.unsqueeze(1).to(outputs.dtype)
+        if p == "max":
+            return outputs.masked_fill(~mask.unsqueeze(2), float("-inf")).max(1).values
+        scores = self.attention(outputs).squeeze(2).masked_fill(~mask, float("-inf"))  # (B, T)
+        weights = scores.softmax(1)                                # (B, T)
+        return torch.bmm(weights.unsqueeze(1), outputs).squeeze(1)
+
+
+class Predictor:
+    """Tokenizer + classifier + label names: what `textrnn.load("sentiment")` returns."""
+
+    task = TASK
+
+    def __init__(self, model: Classifier, tokenizer, metrics: dict | None = None):
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.config = model.config
+        self.labels = list(model.config.labels)
+        self.metrics = metrics or {}
+        self.truncated = 0  # how many inputs were cut to max_len (the CLI says so once)
+
+    def encode(self, texts: list[str]) -> list[list[int]]:
+        ids = self.tokenizer.encode(texts)
+        m = self.config.max_len
+        self.truncated += sum(len(s) > m for s in ids)
+        return [s[:m] for s in ids]
+
+    @torch.inference_mode()
+    def probabilities(self, texts: list[str], batch_size: int = 64) -> torch.Tensor:
+        """(N, C) class probabilities, batched by length; order follows `texts`."""
+        seqs = self.encode(texts)
+        probs = torch.empty(len(texts), len(self.labels))
+        order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))
+        for b in range(0, len(order), batch_size):
+            idx = order[b: b + batch_size]
+            ids, lengths = pad_batch([seqs[i] for i in idx], self.tokenizer.pad_id)
+            logits, _ = self.model(ids, lengths)
+            probs[idx] = logits.float().softmax(-1)
+        return probs
+
+    def predict(self, texts: list[str], batch_size: int = 64) -> list[dict | None]:
+        """For each text: {"label", "probability", "scores": {label: p}}; None for an empty text."""
+        keep = [i for i, t in enumerate(texts) if t.strip()]
+        out: list[dict | None] = [None] * len(texts)
+        if keep:
+            probs = self.probabilities([texts[i] for i in keep], batch_size)
+            for i, p in zip(keep, probs.tolist()):
+                best = max(range(len(p)), key=p.__getitem__)
+                out[i] = {"label": self.labels[best], "probability": p[best],
+                          "scores": dict(zip(self.labels, p))}
+        return out
+
+    # -- save / load -------------------------------------------------------------------------
+    def save(self, directory, metrics: dict | None = None, half: bool = False):
+        from textrnn.bundle import save_bundle
+
+        return save_bundle(directory, task=TASK, model_config=to_dict(self.config),
+                           state_dict=self.model.state_dict(), tokenizer=self.tokenizer,
+                           metrics=metrics if metrics is not None else self.metrics, half=half)
+
+    @classmethod
+    def from_bundle(cls, directory: Path, config: dict):
+        from textrnn.bundle import load_weights, read_metrics
+        from textrnn.errors import BundleError
+        from textrnn.tokenizer import load_tokenizer
+
+        cfg = from_dict(ClassifierConfig, config["model"], "model")
+        model = Classifier(cfg)
+        try:
+            model.load_state_dict(load_weights(directory))
+        except RuntimeError as e:
+            raise BundleError(f"{directory}/model.safetensors: does not match config.json ({str(e).splitlines()[0]})",
+                              hint="re-train or re-save the model") from None
+        return cls(model, load_tokenizer(directory), read_metrics(directory))
+
+
+def evaluate(predictor: Predictor, examples: list[tuple[str, str]], batch_size: int = 64) -> dict:
+    """Score on [(gold label, text)]: accuracy, macro-F1, per-class P/R/F1, confusion matrix, n."""
+    from textrnn.errors import InputError
+    from textrnn.metrics import classification_report
+
+    unknown = sorted({g for g, _ in examples} - set(predictor.labels))
+    if unknown:
+        raise InputError(f"labels {unknown} in the data are not among the model's labels {predictor.labels}",
+                         hint="evaluate on data of the task this model was trained for")
+    probs = predictor.probabilities([t for _, t in examples], batch_size)
+    pred = [predictor.labels[i] for i in probs.argmax(-1).tolist()]
+    return classification_report([g for g, _ in examples], pred, predictor.labels)
+
+
+# -- what the training loop needs from this head ---------------------------------------------
+HEADLINE = "accuracy"  # the dev metric that selects the best epoch (higher is better)
+
+
+def read_data(path) -> list[tuple[str, str]]:
+    from textrnn.data import read_labelled_tsv
+
+    return read_labelled_tsv(path)
+
+
+def tokenizer_texts(examples):
+    return (text for _, text in examples)
+
+
+def build(model_options: dict, examples, tokenizer) -> Predictor:
+    """A fresh predictor; labels are the sorted label names seen in the training data."""
+    labels = sorted({label for label, _ in examples})
+    cfg = from_dict(ClassifierConfig, {**model_options, "labels": labels, "vocab_size": tokenizer.vocab_size}, "model")
+    return Predictor(Classifier(cfg, pad_id=tokenizer.pad_id), tokenizer)
+
+
+def encode_examples(predictor: Predictor, examples) -> list[tuple[list[int], int]]:
+    """[(label, text)] → [(token ids, label index)], done once before training."""
+    index = {l: i for i, l in enumerate(predictor.labels)}
+    ids = predictor.encode([t for _, t in examples])
+    return [(s, index[l]) for s, (l, _) in zip(ids, examples)]
+
+
+def batches(encoded, batch_size: int, rng):
+    """Yield (ids (B, T), lengths (B,), targets (B,)) in length buckets, shuffled by `rng`."""
+    from textrnn.data import length_batches
+
+    for idx in length_batches([len(s) for s, _ in encoded], batch_size, rng):
+        ids, lengths = pad_batch([encoded[i][0] for i in idx])
+        yield ids, lengths, torch.tensor([encoded[i][1] for i in idx])

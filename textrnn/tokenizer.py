@@ -1,0 +1,201 @@
+"""Tokenizers: text → token ids, behind one interface, saved inside a model bundle.
+
+Three kinds, chosen by name (`TOKENIZERS`):
+- `word`: words split by a small Penn-Treebank-like rule (`don't` → `do n't`, punctuation apart)
+  or by whitespace for pre-tokenized corpora; a vocabulary of words seen `min_freq` times.
+- `char`: one id per character (Tiny Shakespeare, spam messages full of odd symbols).
+- `sentencepiece`: a unigram or BPE subword model trained on the corpus (Kudo & Richardson 2018).
+
+Every tokenizer reserves the same special ids: 0 `<pad>`, 1 `<unk>`, 2 `<bos>`, 3 `<eos>`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Iterable
+
+from textrnn.errors import BundleError, choose
+
+PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<bos>", "<eos>"
+SPECIALS = [PAD, UNK, BOS, EOS]
+
+# Words with inner hyphens/apostrophes/periods stay whole ("k-19", "1930s", "3.5"); "..." and "--"
+# are one token; any other non-space, non-word character is a token of its own.
+_WORD_RE = re.compile(r"\.\.\.|--|\w+(?:[-.'’]\w+)*|[^\w\s]")
+_CONTRACTION_RE = re.compile(r"(?i)^(\w+?)(n't|'s|'re|'ve|'ll|'d|'m)$")
+
+
+def split_words(text: str) -> list[str]:
+    """Split raw text into words the way the Penn Treebank does (SST-2, CoNLL): `don't` → `do n't`."""
+    out = []
+    for tok in _WORD_RE.findall(text.replace("’", "'")):
+        m = _CONTRACTION_RE.match(tok)
+        out.extend(m.groups() if m else (tok,))
+    return out
+
+
+class Tokenizer:
+    """The shared interface. `encode` maps texts to id lists; `decode` maps ids back to text."""
+
+    kind = "base"
+    pad_id, unk_id, bos_id, eos_id = 0, 1, 2, 3
+
+    def tokenize(self, text: str) -> list[str]:
+        raise NotImplementedError
+
+    def encode(self, texts: list[str]) -> list[list[int]]:
+        raise NotImplementedError
+
+    def decode(self, ids: Iterable[int]) -> str:
+        raise NotImplementedError
+
+    @property
+    def vocab_size(self) -> int:
+        raise NotImplementedError
+
+    def save(self, directory: Path) -> None:
+        raise NotImplementedError
+
+
+class VocabTokenizer(Tokenizer):
+    """A tokenizer with an explicit list of tokens (words or characters)."""
+
+    def __init__(self, vocab: list[str], lowercase: bool = False):
+        if vocab[: len(SPECIALS)] != SPECIALS:
+            raise ValueError(f"vocab must start with {SPECIALS}")
+        self.vocab = list(vocab)
+        self.lowercase = lowercase
+        self.index = {t: i for i, t in enumerate(self.vocab)}
+
+    @classmethod
+    def train(cls, texts: Iterable[str], max_size: int | None = None, min_freq: int = 1, lowercase: bool = False, **kw):
+        """Count tokens over `texts`; keep those seen `min_freq` times, the most frequent first."""
+        tok = cls(SPECIALS, lowercase=lowercase, **kw)
+        counts = Counter(t for text in texts for t in tok.tokenize(text))
+        kept = [t for t, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if n >= min_freq and t not in SPECIALS]
+        if max_size is not None:
+            kept = kept[: max(0, max_size - len(SPECIALS))]
+        return cls(SPECIALS + kept, lowercase=lowercase, **kw)
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.vocab)
+
+    def encode(self, texts: list[str]) -> list[list[int]]:
+        get, unk = self.index.get, self.unk_id
+        return [[get(t, unk) for t in self.tokenize(text)] for text in texts]
+
+    def _meta(self) -> dict:
+        return {"kind": self.kind, "lowercase": self.lowercase, "vocab": self.vocab}
+
+    def save(self, directory: Path) -> None:
+        (Path(directory) / "tokenizer.json").write_text(json.dumps(self._meta(), ensure_ascii=False), encoding="utf-8")
+
+
+class WordTokenizer(VocabTokenizer):
+    kind = "word"
+
+    def __init__(self, vocab: list[str], lowercase: bool = False, split: str = "words"):
+        super().__init__(vocab, lowercase)
+        choose("word split", split, SPLITS)
+        self.split = split  # "words": split_words (raw text); "whitespace": pre-tokenized text
+
+    def tokenize(self, text: str) -> list[str]:
+        if self.lowercase:
+            text = text.lower()
+        return SPLITS[self.split](text)
+
+    def decode(self, ids: Iterable[int]) -> str:
+        return " ".join(self.vocab[i] for i in ids if i >= len(SPECIALS))
+
+    def _meta(self) -> dict:
+        return {**super()._meta(), "split": self.split}
+
+
+class CharTokenizer(VocabTokenizer):
+    kind = "char"
+
+    def tokenize(self, text: str) -> list[str]:
+        return list(text.lower() if self.lowercase else text)
+
+    def decode(self, ids: Iterable[int]) -> str:
+        return "".join(self.vocab[i] for i in ids if i >= len(SPECIALS))
+
+
+class SentencePieceTokenizer(Tokenizer):
+    kind = "sentencepiece"
+
+    def __init__(self, model_proto: bytes, lowercase: bool = False):
+        import sentencepiece as spm
+
+        self.model_proto = model_proto
+        self.lowercase = lowercase
+        self.sp = spm.SentencePieceProcessor(model_proto=model_proto)
+
+    @classmethod
+    def train(cls, texts: Iterable[str], max_size: int = 8000, model_type: str = "unigram", lowercase: bool = False, **_):
+        """Train a subword model on `texts` in memory, with our special ids (0 pad, 1 unk, 2 bos, 3 eos)."""
+        import io
+
+        import sentencepiece as spm
+
+        choose("sentencepiece model type", model_type, ["unigram", "bpe"])
+        buf = io.BytesIO()
+        spm.SentencePieceTrainer.train(
+            sentence_iterator=iter(t.lower() if lowercase else t for t in texts if t.strip()),
+            model_writer=buf, vocab_size=max_size, model_type=model_type,
+            pad_id=0, unk_id=1, bos_id=2, eos_id=3, character_coverage=1.0,
+            hard_vocab_limit=False, minloglevel=2, byte_fallback=False,
+        )
+        return cls(buf.getvalue(), lowercase=lowercase)
+
+    @property
+    def vocab_size(self) -> int:
+        return self.sp.get_piece_size()
+
+    def tokenize(self, text: str) -> list[str]:
+        return self.sp.encode(text.lower() if self.lowercase else text, out_type=str)
+
+    def encode(self, texts: list[str]) -> list[list[int]]:
+        return self.sp.encode([t.lower() for t in texts] if self.lowercase else list(texts))
+
+    def decode(self, ids: Iterable[int]) -> str:
+        return self.sp.decode([i for i in ids if i > 3])
+
+    def save(self, directory: Path) -> None:
+        directory = Path(directory)
+        (directory / "tokenizer.model").write_bytes(self.model_proto)
+        meta = {"kind": self.kind, "lowercase": self.lowercase, "model": "tokenizer.model"}
+        (directory / "tokenizer.json").write_text(json.dumps(meta), encoding="utf-8")
+
+
+SPLITS = {"words": split_words, "whitespace": str.split}
+TOKENIZERS = {"word": WordTokenizer, "char": CharTokenizer, "sentencepiece": SentencePieceTokenizer}
+
+
+def train_tokenizer(kind: str, texts: Iterable[str], **options) -> Tokenizer:
+    """Train a tokenizer of `kind` (word | char | sentencepiece) on `texts`."""
+    choose("tokenizer", kind, TOKENIZERS)
+    return TOKENIZERS[kind].train(texts, **options)
+
+
+def load_tokenizer(directory: Path) -> Tokenizer:
+    """Load the tokenizer saved in a model bundle directory."""
+    path = Path(directory) / "tokenizer.json"
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        kind = meta["kind"]
+        if kind == "sentencepiece":
+            return SentencePieceTokenizer((Path(directory) / meta["model"]).read_bytes(), meta.get("lowercase", False))
+        if kind == "word":
+            return WordTokenizer(meta["vocab"], meta.get("lowercase", False), meta.get("split", "words"))
+        if kind == "char":
+            return CharTokenizer(meta["vocab"], meta.get("lowercase", False))
+        raise KeyError(f"kind {kind!r}")
+    except FileNotFoundError as e:
+        raise BundleError(f"{e.filename}: missing from the model bundle", hint="re-save or re-train the model") from None
+    except (ValueError, KeyError, TypeError, RuntimeError, OSError) as e:
+        raise BundleError(f"{path}: corrupted tokenizer ({e})", hint="re-save or re-train the model") from None
