@@ -40,3 +40,16 @@ def test_unknown_keys(tmp_path, section, key):
     cfg.setdefault(section, {})[key] = 1
     with pytest.raises(ConfigError, match=f"unknown config key '{section}.{key}'"):
         train(cfg, tmp_path / "run", quiet=True)
+
+
+def test_init_from_another_model(tmp_path, tiny_model):
+    import torch
+
+    import textrnn
+
+    cfg = {**tiny_classify_config(epochs=1, lr=0.0), "init": str(tiny_model)}
+    train(cfg, tmp_path / "run", quiet=True)
+    a = textrnn.load(tiny_model).model.state_dict()
+    b = textrnn.load(tmp_path / "run" / "model").model.state_dict()
+    # lr 0: the initialised weights come through unchanged, under the same tokenizer
+    assert all(torch.equal(a[k], b[k]) for k in a)

@@ -66,6 +66,9 @@ class RunConfig:
     tokenizer: TokenizerConfig = field(default_factory=TokenizerConfig)
     model: dict = field(default_factory=dict)   # the head's own config keys (checked by the head)
     train: TrainConfig = field(default_factory=TrainConfig)
+    init: str = ""                 # a model directory to start from: its tokenizer is used, and its weights
+                                   # initialise every parameter with the same name and shape (e.g. an
+                                   # encoder pretrained as a language model by tools/pretrain_bilm.py)
 
 
 def _log(msg: str) -> None:
@@ -104,8 +107,11 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
 
     random.seed(tc.seed)
     torch.manual_seed(tc.seed)
+    init_dir = resolve_data_path(run.init, base) if run.init else None
     if resume:
         tokenizer = load_tokenizer(ckpt)
+    elif init_dir is not None:
+        tokenizer = load_tokenizer(init_dir)
     else:
         tk = run.tokenizer
         options = {"max_size": tk.max_size, "lowercase": tk.lowercase}
@@ -116,6 +122,8 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
         tokenizer = train_tokenizer(tk.kind, head.tokenizer_texts(train_ex), **options)
     predictor = head.build(run.model, train_ex, tokenizer)
     model = predictor.model
+    if init_dir is not None and not resume:
+        log(f"initialised {init_from(model, init_dir)} tensors from {init_dir}")
     n_params = sum(p.numel() for p in model.parameters())
     log(f"model: {n_params:,} parameters; vocabulary {tokenizer.vocab_size:,}")
 
@@ -217,6 +225,19 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
             log(f"best model (epoch {state['best_epoch']}) {split} {head.HEADLINE}: {final[split][head.HEADLINE]:.4f}")
     best.save(out / "model", metrics=final, half=tc.half)
     return final
+
+
+def init_from(model, directory: Path) -> int:
+    """Copy every weight of the bundle in `directory` whose name and shape match into `model`."""
+    from textrnn.bundle import load_weights
+
+    own = model.state_dict()
+    found = {k: v for k, v in load_weights(directory).items() if k in own and own[k].shape == v.shape}
+    if not found:
+        raise ConfigError(f"init {str(directory)!r}: no weight matches the model's names and shapes",
+                          hint="make the model's sizes (embedding_dim, hidden_size, cell) match the pretrained ones")
+    model.load_state_dict(found, strict=False)
+    return len(found)
 
 
 def _tuplify(x):
