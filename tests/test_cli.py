@@ -149,3 +149,15 @@ def test_train_example_and_models():
     r = run("train", "--example", "clasify")
     assert r.exit_code == 1 and "choose one of: classify" in r.stderr
     assert run("models").exit_code == 0
+
+
+def test_bundle_of_another_task_is_refused(tiny_model, tmp_path):
+    import shutil
+
+    d = tmp_path / "m"
+    shutil.copytree(tiny_model, d)
+    cfg = json.loads((d / "config.json").read_text())
+    cfg["task"] = "translate"
+    (d / "config.json").write_text(json.dumps(cfg))
+    r = run("classify", "--model", d, input="hello\n")
+    assert r.exit_code == 1 and "error:" in r.stderr and "translate" in r.stderr

@@ -41,7 +41,6 @@ def wiki_lines(path: Path):
 
 def main() -> None:
     import torch
-    import torch.nn.functional as F
     from torch import nn
 
     from textrnn.bundle import save_bundle
@@ -53,7 +52,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "runs" / "bilm")
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--vocab", type=int, default=25000, help="input vocabulary (embedding rows)")
-    ap.add_argument("--softmax-vocab", type=int, default=10000, help="most frequent words predicted; others are <unk>")
+    ap.add_argument("--cutoffs", default="2000,8000", help="adaptive softmax clusters (Grave et al. 2017)")
     ap.add_argument("--embedding-dim", type=int, default=200)
     ap.add_argument("--hidden", type=int, default=256)
     ap.add_argument("--bptt", type=int, default=48)
@@ -86,18 +85,20 @@ def main() -> None:
     enc_cfg = EncoderConfig("lstm", args.embedding_dim, args.hidden, bidirectional=True)
     embedding = nn.Embedding(tok.vocab_size, args.embedding_dim, padding_idx=0)
     encoder = Encoder(enc_cfg)
-    head = nn.Linear(args.hidden, args.softmax_vocab)   # shared by both directions
+    # A full softmax over 25k words costs far more than the LSTM on a CPU; the adaptive softmax
+    # (Grave et al. 2017) spends full-size vectors only on the frequent words. Shared by both directions.
+    cutoffs = [int(c) for c in args.cutoffs.split(",")]
+    head = nn.AdaptiveLogSoftmaxWithLoss(args.hidden, tok.vocab_size, cutoffs, div_value=4.0)
     drop = nn.Dropout(args.dropout)
     params = list(embedding.parameters()) + list(encoder.parameters()) + list(head.parameters())
     opt = torch.optim.Adam(params, lr=args.lr)
-    V = args.softmax_vocab
+    D = args.hidden
 
     def loss_of(x):                                       # x (B, T)
         out, _ = encoder(drop(embedding(x)))              # (B, T, 2D)
         fwd, bwd = drop(out).chunk(2, dim=2)              # (B, T, D) each
-        target = x.masked_fill(x >= V, tok.unk_id)        # rare words are predicted as <unk>
-        lf = F.cross_entropy(head(fwd[:, :-1]).reshape(-1, V), target[:, 1:].reshape(-1))
-        lb = F.cross_entropy(head(bwd[:, 1:]).reshape(-1, V), target[:, :-1].reshape(-1))
+        lf = head(fwd[:, :-1].reshape(-1, D), x[:, 1:].reshape(-1)).loss    # step t predicts word t+1
+        lb = head(bwd[:, 1:].reshape(-1, D), x[:, :-1].reshape(-1)).loss    # step t predicts word t-1
         return (lf + lb) / 2
 
     steps = math.ceil(n_chunks / args.batch_size)

@@ -1,0 +1,103 @@
+"""The encoder contract: fused and reference agree; padding changes nothing; names match torch."""
+
+import itertools
+
+import pytest
+import torch
+from torch import nn
+
+from textrnn.encoder import Encoder, EncoderConfig, reverse_within
+from textrnn.errors import ConfigError
+
+CASES = list(itertools.product(["rnn", "gru", "lstm"], [1, 2], [False, True]))
+LENGTHS = [None, [5, 5, 5], [5, 1, 3]]
+
+
+def pair(cell, layers, bidir, I=4, D=3):
+    torch.manual_seed(0)
+    cfg = EncoderConfig(cell, I, D, num_layers=layers, bidirectional=bidir)
+    fused = Encoder(cfg).double()
+    ref = Encoder(EncoderConfig(cell, I, D, num_layers=layers, bidirectional=bidir, impl="reference")).double()
+    ref.load_state_dict(fused.state_dict())
+    return fused, ref
+
+
+def states(state):
+    return list(state) if isinstance(state, tuple) else [state]
+
+
+@pytest.mark.parametrize("cell,layers,bidir", CASES)
+@pytest.mark.parametrize("lengths", LENGTHS)
+def test_fused_equals_reference_with_gradients(cell, layers, bidir, lengths):
+    fused, ref = pair(cell, layers, bidir)
+    lengths = None if lengths is None else torch.tensor(lengths)
+    x = torch.randn(3, 5, 4, dtype=torch.float64)
+    results = []
+    for enc in (fused, ref):
+        xi = x.clone().requires_grad_()
+        out, state = enc(xi, lengths)
+        loss = out.pow(2).sum() + sum(s.sin().sum() for s in states(state))
+        loss.backward()
+        grads = [p.grad for p in enc.parameters()]
+        results.append((out, states(state), xi.grad, grads))
+    (o1, s1, gx1, gp1), (o2, s2, gx2, gp2) = results
+    torch.testing.assert_close(o2, o1, atol=1e-5, rtol=0)
+    for a, b in zip(s1, s2):
+        torch.testing.assert_close(b, a, atol=1e-5, rtol=0)
+    torch.testing.assert_close(gx2, gx1, atol=1e-4, rtol=0)
+    for a, b in zip(gp1, gp2):
+        torch.testing.assert_close(b, a, atol=1e-4, rtol=0)
+
+
+@pytest.mark.parametrize("cell,layers,bidir", CASES)
+@pytest.mark.parametrize("impl", ["fused", "reference"])
+def test_padded_batch_equals_unpadded_runs(cell, layers, bidir, impl):
+    fused, ref = pair(cell, layers, bidir)
+    enc = fused if impl == "fused" else ref
+    lengths = torch.tensor([5, 1, 3])
+    x = torch.randn(3, 5, 4, dtype=torch.float64)
+    out, state = enc(x, lengths)
+    K = 2 if bidir else 1
+    for i, n in enumerate(lengths.tolist()):
+        alone, alone_state = enc(x[i: i + 1, :n])
+        torch.testing.assert_close(out[i, :n], alone[0], atol=1e-6, rtol=0)
+        assert torch.all(out[i, n:] == 0), "padded steps must be exact zeros"
+        for s, a in zip(states(state), states(alone_state)):
+            torch.testing.assert_close(s[:, i], a[:, 0], atol=1e-6, rtol=0)
+    assert enc.last_hidden(state).shape == (3, 3 * K)
+
+
+def test_parameter_names_match_torch():
+    cfg = EncoderConfig("lstm", 4, 3, num_layers=2, bidirectional=True)
+    torch_names = {f"rnn.{k}": v.shape for k, v in nn.LSTM(4, 3, 2, bidirectional=True).state_dict().items()}
+    for impl in ("fused", "reference"):
+        enc = Encoder(EncoderConfig(**{**cfg.__dict__, "impl": impl}))
+        assert {k: v.shape for k, v in enc.state_dict().items()} == torch_names
+    ref = Encoder(EncoderConfig(**{**cfg.__dict__, "impl": "reference"}))
+    Encoder(cfg).load_state_dict(ref.state_dict(), strict=True)
+    ref.load_state_dict(Encoder(cfg).state_dict(), strict=True)
+
+
+def test_reverse_within():
+    x = torch.arange(10).view(2, 5)
+    assert reverse_within(x, torch.tensor([3, 5])).tolist() == [[2, 1, 0, 3, 4], [9, 8, 7, 6, 5]]
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("cell", "lstn", "unknown cell 'lstn'; choose one of: gru, lstm, rnn"),
+    ("impl", "fast", "unknown impl 'fast'; choose one of: fused, reference"),
+    ("hidden_size", 0, "hidden_size must be at least 1"),
+])
+def test_bad_config(field, value, message):
+    args = {"cell": "lstm", "input_size": 4, "hidden_size": 3, field: value}
+    with pytest.raises(ConfigError, match=message):
+        EncoderConfig(**args)
+    with pytest.raises(ValueError):  # ConfigError is a ValueError for library users
+        EncoderConfig(**args)
+
+
+def test_reference_gates_are_exposed():
+    enc = Encoder(EncoderConfig("lstm", 4, 3, impl="reference"))
+    gates = []
+    enc.rnn(torch.randn(2, 5, 4), torch.tensor([5, 2]), gates=gates)
+    assert set(gates[0]) == {"input", "forget", "output", "cell"} and gates[0]["forget"].shape == (2, 5, 3)

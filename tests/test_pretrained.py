@@ -1,0 +1,37 @@
+"""The models shipped inside the package load offline and answer the README's examples."""
+
+import pytest
+
+import textrnn
+from textrnn.bundle import shipped_models
+
+SHIPPED = shipped_models()
+
+
+@pytest.mark.parametrize("name", ["sentiment", "spam"])
+def test_shipped_model_is_present(name):
+    assert name in SHIPPED, f"textrnn/pretrained/{name} is missing; rebuild with `make pretrained`"
+
+
+@pytest.mark.skipif("sentiment" not in SHIPPED, reason="not shipped")
+def test_sentiment_examples():
+    got = textrnn.load("sentiment").predict(["a wonderful, moving film", "a dull, lifeless mess."])
+    assert [g["label"] for g in got] == ["positive", "negative"]
+
+
+@pytest.mark.skipif("spam" not in SHIPPED, reason="not shipped")
+def test_spam_examples():
+    got = textrnn.load("spam").predict([
+        "WINNER!! You have won a FREE prize of £1000. Call 09061701461 now to claim. T&C apply",
+        "ok, see you at 7 for dinner then",
+    ])
+    assert [g["label"] for g in got] == ["spam", "ham"]
+
+
+def test_shipped_metrics_are_recorded():
+    from textrnn.bundle import read_metrics
+
+    for name, d in SHIPPED.items():
+        m = read_metrics(d)
+        assert "test" in m and "dev" in m and m.get("command"), f"{name}: metrics.json lacks scores or command"
+        assert sum(p.stat().st_size for p in d.iterdir()) < 15e6, f"{name} is over 15 MB"
