@@ -34,4 +34,4 @@ def test_shipped_metrics_are_recorded():
     for name, d in SHIPPED.items():
         m = read_metrics(d)
         assert "test" in m and "dev" in m and m.get("command"), f"{name}: metrics.json lacks scores or command"
-        assert sum(p.stat().st_size for p in d.iterdir()) < 15e6, f"{name} is over 15 MB"
+        assert sum(p.stat().st_size for p in d.rglob("*") if p.is_file()) < 15e6, f"{name} is over 15 MB"

@@ -57,6 +57,7 @@ class TrainConfig:
     seed: int = 1
     threads: int = 0               # torch threads; 0 keeps torch's default
     half: bool = False             # save the best model with fp16 weights (half the size)
+    ensemble: int = 1              # train this many models (seeds seed, seed+1, ...) and average their predictions
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,8 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
     from textrnn.tokenizer import load_tokenizer, train_tokenizer
 
     run = from_dict(RunConfig, config)
+    if run.train.ensemble > 1:
+        return train_ensemble(config, run, Path(out_dir), resume, base, command, quiet)
     head = head_module(run.task)
     tc = run.train
     choose("optimizer", tc.optimizer, ["adamw", "sgd"])
@@ -225,6 +228,54 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
             log(f"best model (epoch {state['best_epoch']}) {split} {head.HEADLINE}: {final[split][head.HEADLINE]:.4f}")
     best.save(out / "model", metrics=final, half=tc.half)
     return final
+
+
+def train_ensemble(config: dict, run: RunConfig, out: Path, resume: bool, base, command: str, quiet: bool) -> dict:
+    """Train `train.ensemble` members from consecutive seeds into OUT/member{k}, then save their
+    average as OUT/model. With --resume, finished members are kept and an interrupted one resumes."""
+    import torch
+
+    from textrnn import load
+    from textrnn.heads import head_module
+
+    head = head_module(run.task)
+    if not hasattr(head, "Ensemble"):
+        raise ConfigError(f"train.ensemble: the {run.task!r} head does not support ensembles", hint="set train.ensemble = 1")
+    if out.exists() and any(out.iterdir()) and not resume:
+        raise TextrnnError(f"run directory {str(out)!r} exists and is not empty",
+                           hint="add --resume to continue it, or choose another --out")
+    started = time.time()
+    members = []
+    for k in range(run.train.ensemble):
+        member_out = out / f"member{k}"
+        member_cfg = {**config, "train": {**config.get("train", {}), "ensemble": 1, "seed": run.train.seed + k}}
+        if not (member_out / "model" / "metrics.json").is_file() or "best_epoch" not in _json(member_out / "model" / "metrics.json"):
+            again = (member_out / "checkpoint" / "trainer.pt").is_file()
+            if not quiet:
+                _log(f"ensemble member {k + 1}/{run.train.ensemble} (seed {run.train.seed + k})")
+            train(member_cfg, member_out, resume=again, base=base, command=command, quiet=quiet)
+        members.append(load(member_out / "model"))
+    ensemble = head.Ensemble(members)
+    final = {"task": run.task, "ensemble": run.train.ensemble, "train_seconds": round(time.time() - started, 1),
+             "parameters": sum(p.numel() for m in members for p in m.model.parameters()),
+             "data": {k: v for k, v in to_dict(run.data).items() if v}, "config": config, "command": command,
+             "date": time.strftime("%Y-%m-%d"), "torch": torch.__version__,
+             "members": [_json(out / f"member{k}" / "model" / "metrics.json").get("dev") for k in range(len(members))]}
+    for split in ("dev", "test"):
+        path = getattr(run.data, split)
+        if path:
+            final[split] = head.evaluate(ensemble, head.read_data(resolve_data_path(path, base)))
+            if not quiet:
+                _log(f"ensemble of {len(members)} {split} {head.HEADLINE}: {final[split][head.HEADLINE]:.4f}")
+    ensemble.save(out / "model", metrics=final, half=run.train.half)
+    return final
+
+
+def _json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
 
 
 def init_from(model, directory: Path) -> int:

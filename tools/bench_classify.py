@@ -85,7 +85,7 @@ def shipped(name: str, folder: Path, cls: str) -> dict:
     dev = evaluate(model, read_labelled_tsv(folder / "dev.tsv"))
     return {"accuracy": rep["accuracy"], "macro_f1": rep["macro_f1"], "class_f1": rep["per_class"][cls]["f1"],
             "dev_accuracy": dev["accuracy"], "n": rep["n"], "test_sentences_per_s": rep["n"] / seconds,
-            "size_mb": sum(p.stat().st_size for p in d.iterdir()) / 1e6,
+            "size_mb": sum(p.stat().st_size for p in d.rglob("*") if p.is_file()) / 1e6,
             "train_seconds": meta.get("train_seconds"), "parameters": meta.get("parameters"),
             "model": f"{meta.get('config', {}).get('model', {})}"}
 
@@ -147,9 +147,10 @@ def markdown(results: dict, command: str) -> str:
     return "\n".join(lines)
 
 
-def write_section(path: Path, section: str) -> None:
+def write_section(path: Path, section: str, name: str = "classify") -> None:
+    """Replace the `<!-- name:begin -->` ... `<!-- name:end -->` block of a markdown file (or append it)."""
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\nEvery number here was measured by the command above it.\n\n"
-    begin, end = "<!-- classify:begin -->", "<!-- classify:end -->"
+    begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
     if begin in text:
         text = text[: text.index(begin)] + section + text[text.index(end) + len(end):]
     else:

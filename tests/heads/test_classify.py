@@ -53,3 +53,18 @@ def test_poolings_and_cells_fused_equals_reference(pooling, cell):
 def test_bad_model_config():
     with pytest.raises(ConfigError, match="unknown pooling 'min'; choose one of: attention, last, max, mean"):
         ClassifierConfig(labels=("a", "b"), vocab_size=5, pooling="min")
+
+
+def test_ensemble_trains_saves_loads(tmp_path):
+    from textrnn.train import train
+
+    final = train(tiny_classify_config(epochs=1, ensemble=2), tmp_path / "run", quiet=True)
+    assert final["ensemble"] == 2 and final["dev"]["n"] == 6
+    model = textrnn.load(tmp_path / "run" / "model")
+    members = [textrnn.load(tmp_path / "run" / f"member{k}" / "model") for k in range(2)]
+    texts = ["a wonderful film", "dull"]
+    expect = (members[0].probabilities(texts) + members[1].probabilities(texts)) / 2
+    torch.testing.assert_close(model.probabilities(texts), expect)
+    assert model.predict(texts + [""])[2] is None
+    model.save(tmp_path / "copy")
+    torch.testing.assert_close(textrnn.load(tmp_path / "copy").probabilities(texts), expect)

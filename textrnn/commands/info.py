@@ -10,7 +10,7 @@ HEADLINE = {"classify": "accuracy", "tag": "accuracy", "lm": "perplexity", "tran
 
 
 def _size_mb(directory: Path) -> float:
-    return sum(p.stat().st_size for p in directory.iterdir() if p.is_file()) / 1e6
+    return sum(p.stat().st_size for p in directory.rglob("*") if p.is_file()) / 1e6
 
 
 def headline(task: str, metrics: dict) -> str:

@@ -89,10 +89,30 @@ class Classifier(nn.Module):
         return torch.bmm(weights.unsqueeze(1), outputs).squeeze(1)
 
 
-class Predictor:
-    """Tokenizer + classifier + label names: what `textrnn.load("sentiment")` returns."""
+class Predicts:
+    """What every classifier offers: `probabilities` (N, C) and `predict` on top of it."""
 
     task = TASK
+    labels: list[str]
+
+    def probabilities(self, texts: list[str], batch_size: int = 64) -> torch.Tensor:
+        raise NotImplementedError
+
+    def predict(self, texts: list[str], batch_size: int = 64) -> list[dict | None]:
+        """For each text: {"label", "probability", "scores": {label: p}}; None for an empty text."""
+        keep = [i for i, t in enumerate(texts) if t.strip()]
+        out: list[dict | None] = [None] * len(texts)
+        if keep:
+            probs = self.probabilities([texts[i] for i in keep], batch_size)
+            for i, p in zip(keep, probs.tolist()):
+                best = max(range(len(p)), key=p.__getitem__)
+                out[i] = {"label": self.labels[best], "probability": p[best],
+                          "scores": dict(zip(self.labels, p))}
+        return out
+
+
+class Predictor(Predicts):
+    """Tokenizer + classifier + label names: what `textrnn.load("sentiment")` returns."""
 
     def __init__(self, model: Classifier, tokenizer, metrics: dict | None = None):
         self.model = model.eval()
@@ -121,18 +141,6 @@ class Predictor:
             probs[idx] = logits.float().softmax(-1)
         return probs
 
-    def predict(self, texts: list[str], batch_size: int = 64) -> list[dict | None]:
-        """For each text: {"label", "probability", "scores": {label: p}}; None for an empty text."""
-        keep = [i for i, t in enumerate(texts) if t.strip()]
-        out: list[dict | None] = [None] * len(texts)
-        if keep:
-            probs = self.probabilities([texts[i] for i in keep], batch_size)
-            for i, p in zip(keep, probs.tolist()):
-                best = max(range(len(p)), key=p.__getitem__)
-                out[i] = {"label": self.labels[best], "probability": p[best],
-                          "scores": dict(zip(self.labels, p))}
-        return out
-
     # -- save / load -------------------------------------------------------------------------
     def save(self, directory, metrics: dict | None = None, half: bool = False):
         from textrnn.bundle import save_bundle
@@ -147,6 +155,8 @@ class Predictor:
         from textrnn.errors import BundleError
         from textrnn.tokenizer import load_tokenizer
 
+        if "ensemble" in config:
+            return Ensemble.from_bundle(directory, config)
         cfg = from_dict(ClassifierConfig, config["model"], "model")
         model = Classifier(cfg)
         try:
@@ -157,7 +167,76 @@ class Predictor:
         return cls(model, load_tokenizer(directory), read_metrics(directory))
 
 
-def evaluate(predictor: Predictor, examples: list[tuple[str, str]], batch_size: int = 64) -> dict:
+class Ensemble(Predicts):
+    """Several classifiers with the same labels (e.g. trained from different seeds) whose class
+    probabilities are averaged: a cheap, reliable gain when single models vary from run to run.
+
+    Saved as a bundle whose config.json lists member bundles in sub-directories:
+    `{"ensemble": ["member0", "member1", ...], "model": <member0's config>}`.
+    """
+
+    def __init__(self, members: list[Predictor], metrics: dict | None = None):
+        from textrnn.errors import BundleError
+
+        if any(m.labels != members[0].labels for m in members):
+            raise BundleError("ensemble members have different labels", hint="combine models of the same task and data")
+        self.members = members
+        self.labels = members[0].labels
+        self.config = members[0].config
+        self.metrics = metrics or {}
+
+    @property
+    def truncated(self) -> int:
+        return max(m.truncated for m in self.members)
+
+    def probabilities(self, texts: list[str], batch_size: int = 64) -> torch.Tensor:
+        return torch.stack([m.probabilities(texts, batch_size) for m in self.members]).mean(0)  # (N, C)
+
+    def save(self, directory, metrics: dict | None = None, half: bool = False):
+        import json
+        import os
+        import shutil
+
+        from textrnn.bundle import FORMAT_VERSION, _replace_dir
+
+        directory = Path(directory)
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        tmp = directory.parent / f".{directory.name}.tmp-{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        try:
+            names = [f"member{i}" for i in range(len(self.members))]
+            for name, m in zip(names, self.members):
+                m.save(tmp / name, half=half)
+            config = {"format_version": FORMAT_VERSION, "task": TASK, "ensemble": names, "model": to_dict(self.config)}
+            (tmp / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+            (tmp / "metrics.json").write_text(json.dumps(metrics if metrics is not None else self.metrics, indent=2) + "\n",
+                                              encoding="utf-8")
+            _replace_dir(tmp, directory)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return directory
+
+    @classmethod
+    def from_bundle(cls, directory: Path, config: dict):
+        from textrnn.bundle import read_config, read_metrics
+        from textrnn.errors import BundleError
+
+        names = config["ensemble"]
+        if not names or not all(isinstance(n, str) and n.isidentifier() for n in names):
+            raise BundleError(f"{directory}/config.json: 'ensemble' must list member directory names, got {names!r}",
+                              hint="re-train or re-save the model")
+        members = []
+        for n in names:
+            member_config = read_config(Path(directory) / n)
+            if "ensemble" in member_config:
+                raise BundleError(f"{directory}/{n}: an ensemble inside an ensemble", hint="list plain models")
+            members.append(Predictor.from_bundle(Path(directory) / n, member_config))
+        return cls(members, read_metrics(directory))
+
+
+def evaluate(predictor: Predicts, examples: list[tuple[str, str]], batch_size: int = 64) -> dict:
     """Score on [(gold label, text)]: accuracy, macro-F1, per-class P/R/F1, confusion matrix, n."""
     from textrnn.errors import InputError
     from textrnn.metrics import classification_report

@@ -1,0 +1,65 @@
+"""CLI start-up: `textrnn --help` against `python -c "import torch"`, measured in one run.
+
+    python tools/bench_startup.py [--repeat 5] [--write docs/BENCHMARKS.md]
+
+The CLI imports torch only inside the commands that need it, so asking for help is instant.
+Reports the median wall time of each over --repeat runs, and their ratio (target: help < 0.5×).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def median_seconds(cmd: list[str], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--write", type=Path)
+    args = ap.parse_args()
+    py = sys.executable
+    runs = {  # interleaved warm-up so both see a warm file cache
+        "textrnn --help": [py, "-m", "textrnn", "--help"],
+        "python -c 'import torch'": [py, "-c", "import torch"],
+    }
+    for cmd in runs.values():
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
+    t = {name: median_seconds(cmd, args.repeat) for name, cmd in runs.items()}
+    ratio = t["textrnn --help"] / t["python -c 'import torch'"]
+    for name, s in t.items():
+        print(f"{name}: {s * 1000:.0f} ms (median of {args.repeat})")
+    print(f"ratio: {ratio:.2f}")
+    if args.write:
+        from tools.bench_classify import write_section  # same marker-replacing writer
+        import torch
+
+        section = "\n".join([
+            "<!-- startup:begin -->", "## CLI start-up", "",
+            f"Command: `python tools/bench_startup.py --repeat {args.repeat}`  ",
+            f"Machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}; date {time.strftime('%Y-%m-%d')}.", "",
+            "| command | median wall time |", "|---|---|",
+            *[f"| `{n}` | {s * 1000:.0f} ms |" for n, s in t.items()],
+            "", f"Ratio help / import torch: **{ratio:.2f}** (target < 0.5).", "<!-- startup:end -->"])
+        write_section(args.write, section, "startup")
+
+
+if __name__ == "__main__":
+    main()
