@@ -9,6 +9,8 @@ TEXTS = ["Don't stop, it's great!", "Der Film war großartig.", "이 영화 정�
 def test_split_words_follows_penn_treebank():
     assert split_words("Don't stop, it's great!") == ["Do", "n't", "stop", ",", "it", "'s", "great", "!"]
     assert split_words("a k-19 film ... can't") == ["a", "k-19", "film", "...", "ca", "n't"]
+    # text that is already tokenized the Penn Treebank way comes out the same
+    assert split_words("it 's not , i do n't") == split_words("it's not, i don't") == ["it", "'s", "not", ",", "i", "do", "n't"]
 
 
 @pytest.mark.parametrize("kind", ["word", "char", "sentencepiece"])

@@ -22,9 +22,11 @@ from textrnn.errors import BundleError, choose
 PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<bos>", "<eos>"
 SPECIALS = [PAD, UNK, BOS, EOS]
 
-# Words with inner hyphens/apostrophes/periods stay whole ("k-19", "1930s", "3.5"); "..." and "--"
-# are one token; any other non-space, non-word character is a token of its own.
-_WORD_RE = re.compile(r"\.\.\.|--|\w+(?:[-.'’]\w+)*|[^\w\s]")
+# Clitics already split off ("n't", "'s", as in Penn Treebank text) stay whole; words with inner
+# hyphens/apostrophes/periods stay whole ("k-19", "1930s", "3.5"); "..." and "--" are one token; any
+# other non-space, non-word character is a token of its own. Raw and pre-tokenized text then agree:
+# "it's" and "it 's" both give ["it", "'s"].
+_WORD_RE = re.compile(r"(?i)\.\.\.|--|n't\b|'(?:s|re|ve|ll|d|m)\b|\w+(?:[-.'’]\w+)*|[^\w\s]")
 _CONTRACTION_RE = re.compile(r"(?i)^(\w+?)(n't|'s|'re|'ve|'ll|'d|'m)$")
 
 
