@@ -24,9 +24,7 @@ test:
 	$(BIN)python -m pytest -q
 
 # Rebuild the shipped models from the shared corpora (see docs/BENCHMARKS.md for times and scores).
-# The sentiment model starts from an encoder pretrained as a bidirectional LM (runs/bilm).
 pretrained:
-	test -f runs/bilm/model.safetensors || $(BIN)python tools/pretrain_bilm.py --out runs/bilm
 	$(BIN)python tools/build_pretrained.py spam sentiment
 
 # Rewrites the tables in docs/BENCHMARKS.md; scikit-learn is for the baselines only.
