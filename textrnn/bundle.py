@@ -13,6 +13,7 @@ renamed into place, so an interrupted save never leaves half a model. Loading ch
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -92,9 +93,32 @@ def load_weights(directory: str | Path):
     return {k: v.float() if v.is_floating_point() and v.dtype != torch.float32 else v for k, v in state.items()}
 
 
+@contextlib.contextmanager
+def atomic_dir(directory: str | Path):
+    """Yield a fresh temporary directory beside `directory`; on success it replaces `directory`,
+    on any error it is removed and `directory` is left as it was."""
+    directory = Path(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    tmp = directory.parent / f".{directory.name}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        yield tmp
+        _replace_dir(tmp, directory)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def write_meta(directory: Path, config: dict, metrics: dict | None) -> None:
+    """config.json (with format_version first) and metrics.json of a bundle."""
+    config = {"format_version": FORMAT_VERSION, **config}
+    (directory / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (directory / "metrics.json").write_text(json.dumps(metrics or {}, indent=2) + "\n", encoding="utf-8")
+
+
 def save_bundle(directory: str | Path, *, task: str, model_config: dict, state_dict, tokenizer,
-                metrics: dict | None = None, half: bool = False, extra: dict | None = None,
-                write_more=None) -> Path:
+                metrics: dict | None = None, half: bool = False, write_more=None) -> Path:
     """Write a bundle atomically. `half=True` stores floating weights as fp16 (half the size).
 
     `write_more(tmp_dir)`, if given, adds files (a training checkpoint's optimizer state) before
@@ -102,26 +126,15 @@ def save_bundle(directory: str | Path, *, task: str, model_config: dict, state_d
     """
     from safetensors.torch import save_file
 
-    directory = Path(directory)
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    tmp = directory.parent / f".{directory.name}.tmp-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    try:
+    with atomic_dir(directory) as tmp:
         tensors = {k: (v.half() if half and v.is_floating_point() else v).detach().contiguous().cpu()
                    for k, v in state_dict.items()}
         save_file(tensors, str(tmp / "model.safetensors"), metadata={"format_version": str(FORMAT_VERSION)})
         tokenizer.save(tmp)
-        config = {"format_version": FORMAT_VERSION, "task": task, "model": model_config, **(extra or {})}
-        (tmp / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        (tmp / "metrics.json").write_text(json.dumps(metrics or {}, indent=2) + "\n", encoding="utf-8")
+        write_meta(tmp, {"task": task, "model": model_config}, metrics)
         if write_more is not None:
             write_more(tmp)
-        _replace_dir(tmp, directory)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return directory
+    return Path(directory)
 
 
 def _replace_dir(src: Path, dst: Path) -> None:

@@ -193,30 +193,15 @@ class Ensemble(Predicts):
         return torch.stack([m.probabilities(texts, batch_size) for m in self.members]).mean(0)  # (N, C)
 
     def save(self, directory, metrics: dict | None = None, half: bool = False):
-        import json
-        import os
-        import shutil
+        from textrnn.bundle import atomic_dir, write_meta
 
-        from textrnn.bundle import FORMAT_VERSION, _replace_dir
-
-        directory = Path(directory)
-        directory.parent.mkdir(parents=True, exist_ok=True)
-        tmp = directory.parent / f".{directory.name}.tmp-{os.getpid()}"
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir()
-        try:
+        with atomic_dir(directory) as tmp:
             names = [f"member{i}" for i in range(len(self.members))]
             for name, m in zip(names, self.members):
                 m.save(tmp / name, half=half)
-            config = {"format_version": FORMAT_VERSION, "task": TASK, "ensemble": names, "model": to_dict(self.config)}
-            (tmp / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
-            (tmp / "metrics.json").write_text(json.dumps(metrics if metrics is not None else self.metrics, indent=2) + "\n",
-                                              encoding="utf-8")
-            _replace_dir(tmp, directory)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return directory
+            write_meta(tmp, {"task": TASK, "ensemble": names, "model": to_dict(self.config)},
+                       metrics if metrics is not None else self.metrics)
+        return Path(directory)
 
     @classmethod
     def from_bundle(cls, directory: Path, config: dict):
