@@ -72,6 +72,16 @@ class RunConfig:
                                    # encoder pretrained as a language model by tools/pretrain_bilm.py)
 
 
+def progress_bar(quiet: bool):
+    """A rich progress bar with ETA and running loss on stderr; silent when stderr is not a terminal."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(TextColumn("epoch {task.fields[epoch]}"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("loss {task.fields[loss]:.4f}"), TimeRemainingColumn(),
+                    console=Console(stderr=True), transient=True, disable=quiet or not sys.stderr.isatty())
+
+
 def _log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
@@ -168,6 +178,9 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
         epoch = state["epoch"] + 1
         model.train()
         t0, loss_sum, n_batches = time.time(), 0.0, 0
+        bar = progress_bar(quiet)
+        task = bar.add_task("train", total=steps_per_epoch, epoch=epoch, loss=float("nan"))
+        bar.start()
         for ids_lengths_targets in head.batches(encoded, tc.batch_size, rng):
             for g in opt.param_groups:
                 g["lr"] = lr_at(state["step"])
@@ -180,11 +193,8 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
             state["step"] += 1
             loss_sum += loss.item()
             n_batches += 1
-            if not quiet and sys.stderr.isatty() and n_batches % 20 == 0:
-                print(f"\repoch {epoch} {n_batches}/{steps_per_epoch} loss {loss_sum / n_batches:.4f}",
-                      end="", file=sys.stderr, flush=True)
-        if not quiet and sys.stderr.isatty():
-            print("\r", end="", file=sys.stderr)
+            bar.update(task, advance=1, loss=loss_sum / n_batches)
+        bar.stop()
         record = {"epoch": epoch, "step": state["step"], "train_loss": loss_sum / max(1, n_batches),
                   "lr": opt.param_groups[0]["lr"], "seconds": round(time.time() - t0, 1)}
         model.eval()
