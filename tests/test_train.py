@@ -20,6 +20,8 @@ def test_seeded_runs_repeat(tmp_path):
 def test_resume_continues_exactly(tmp_path):
     full = train(tiny_classify_config(epochs=3, patience=10), tmp_path / "full", quiet=True)
     train(tiny_classify_config(epochs=1, patience=10), tmp_path / "part", quiet=True)
+    with open(tmp_path / "part" / "metrics.jsonl", "a") as f:  # killed after logging epoch 2, before its checkpoint
+        f.write(json.dumps({"epoch": 2, "train_loss": 123.0}) + "\n")
     resumed = train(tiny_classify_config(epochs=3, patience=10), tmp_path / "part", resume=True, quiet=True)
     assert losses(tmp_path / "part") == pytest.approx(losses(tmp_path / "full"), rel=1e-6)
     assert resumed["dev"]["accuracy"] == full["dev"]["accuracy"]

@@ -174,6 +174,11 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
     started = time.time()
     metrics_log = out / "metrics.jsonl"
     out.mkdir(parents=True, exist_ok=True)
+    if resume and metrics_log.exists():
+        # a run killed after logging an epoch but before its checkpoint will log that epoch again
+        kept = [l for l in metrics_log.read_text(encoding="utf-8").splitlines()
+                if l.strip() and json.loads(l)["epoch"] <= state["epoch"]]
+        metrics_log.write_text("".join(l + "\n" for l in kept), encoding="utf-8")
     while state["epoch"] < tc.epochs and state["bad_epochs"] < tc.patience:
         epoch = state["epoch"] + 1
         model.train()
