@@ -134,9 +134,9 @@ def markdown(results: dict, command: str) -> str:
         s = r["shipped"]
         lines += [f"### `{name}` ({corpus} test, n = {s['n']})", "",
                   f"| system | test accuracy | macro-F1 | {cls} F1 |", "|---|---|---|---|",
-                  f"| **textrnn `{name}`** | **{100 * s['accuracy']:.2f}** | {100 * s['macro_f1']:.2f} | {s['class_f1']:.3f} |"]
+                  f"| **textrnn `{name}`** | **{100 * s['accuracy']:.2f}** | {100 * s['macro_f1']:.2f} | {s['class_f1']:.4f} |"]
         for b, v in r["baselines"].items():
-            lines.append(f"| {b} ({v['setting']}, tuned on dev) | {100 * v['accuracy']:.2f} | {100 * v['macro_f1']:.2f} | {v['class_f1']:.3f} |")
+            lines.append(f"| {b} ({v['setting']}, tuned on dev) | {100 * v['accuracy']:.2f} | {100 * v['macro_f1']:.2f} | {v['class_f1']:.4f} |")
         lines += ["", f"Model: {s['parameters']:,} parameters, {s['size_mb']:.1f} MB on disk (fp16); "
                   f"dev accuracy {100 * s['dev_accuracy']:.2f}; trained in {s['train_seconds']:.0f} s on this machine; "
                   f"scores the test set at {s['test_sentences_per_s']:.0f} sentences/s.", ""]
