@@ -27,3 +27,36 @@ def tiny_model(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("run")
     train(tiny_classify_config(epochs=6), out / "run", quiet=True)
     return out / "run" / "model"
+
+
+def tiny_tag_config(decoder="crf", **train):
+    return {
+        "task": "tag",
+        "data": {"train": str(FIXTURES / "ner_train.tsv"), "dev": str(FIXTURES / "ner_dev.tsv")},
+        "model": {"word_dim": 16, "char_dim": 8, "char_filters": 8, "casing_dim": 4, "hidden_size": 16,
+                  "dropout": 0.1, "word_dropout": 0.0, "decoder": decoder},
+        "train": {"epochs": 3, "batch_size": 4, "lr": 0.02, "seed": 3, **train},
+    }
+
+
+@pytest.fixture(scope="session")
+def tiny_ner(tmp_path_factory) -> Path:
+    """A trained BiLSTM-CRF entity tagger bundle (trained once per test session)."""
+    from textrnn.train import train
+
+    out = tmp_path_factory.mktemp("ner")
+    train(tiny_tag_config(epochs=15), out / "run", quiet=True)
+    return out / "run" / "model"
+
+
+@pytest.fixture(scope="session")
+def tiny_pos(tmp_path_factory) -> Path:
+    """A trained softmax POS tagger bundle on the two-sentence CoNLL-U sample."""
+    from textrnn.train import train
+
+    out = tmp_path_factory.mktemp("pos")
+    config = tiny_tag_config(decoder="softmax", epochs=5)
+    config["data"] = {"train": str(FIXTURES / "pos_sample.conllu")}
+    config["model"]["words"] = "ud"
+    train(config, out / "run", quiet=True)
+    return out / "run" / "model"

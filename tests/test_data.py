@@ -1,6 +1,9 @@
+import gzip
+from pathlib import Path
+
 import pytest
 
-from textrnn.data import iter_lines, length_batches, pad_batch, read_labelled_tsv
+from textrnn.data import iter_lines, iter_tagged, length_batches, pad_batch, read_labelled_tsv, read_tagged
 from textrnn.errors import InputError
 
 
@@ -48,3 +51,42 @@ def test_pad_batch_and_buckets():
 
     got = sorted(i for b in length_batches(list(range(100)), 7, random.Random(0)) for i in b)
     assert got == list(range(100))
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_read_conll_sentences():
+    sents = read_tagged(FIXTURES / "ner_train.tsv")
+    assert sents[0] == (["Anna", "Weber", "lives", "in", "Berlin", "."], ["B-PER", "I-PER", "O", "O", "B-LOC", "O"])
+    assert len(sents) == 14
+
+
+def test_read_conllu_skips_comments_multiword_tokens_and_empty_nodes(tmp_path):
+    sents = read_tagged(FIXTURES / "pos_sample.conllu")
+    assert sents == [(["We", "ca", "n't", "stop", "now", "."], ["PRON", "AUX", "PART", "VERB", "ADV", "PUNCT"]),
+                     (["Dogs", "run", "fast", "."], ["NOUN", "VERB", "ADV", "PUNCT"])]
+    gz = tmp_path / "s.conllu.gz"
+    gz.write_bytes(gzip.compress((FIXTURES / "pos_sample.conllu").read_bytes()))
+    assert read_tagged(gz) == sents
+    assert read_tagged(FIXTURES / "pos_sample.conllu", column=4)[1][1] == ["NNS", "VBP", "RB", "."]
+
+
+def test_wrong_column_count_names_the_line(tmp_path):
+    p = tmp_path / "bad.tsv"
+    p.write_text("EU\tB-ORG\nrejects\tO\textra\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"bad.tsv:2: 3 columns where the file's lines have 2"):
+        read_tagged(p)
+    u = tmp_path / "bad.conllu"
+    u.write_text("# c\n1\tWe\twe\tPRON\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"bad.conllu:2: 4 columns where CoNLL-U token lines have 10"):
+        read_tagged(u)
+    one = tmp_path / "one.tsv"
+    one.write_text("EU\nrejects\n\nok\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"one.tsv:1: expected `token<TAB>tag`"):
+        read_tagged(one)
+    assert list(iter_tagged(str(one), need_tags=False)) == [(["EU", "rejects"], []), (["ok"], [])]
+    blank = tmp_path / "blank.tsv"
+    blank.write_text("\n\n", encoding="utf-8")
+    with pytest.raises(InputError, match="has no sentences"):
+        read_tagged(blank)

@@ -1,7 +1,7 @@
 import pytest
 
 from textrnn.errors import BundleError, ConfigError
-from textrnn.tokenizer import load_tokenizer, split_words, train_tokenizer
+from textrnn.tokenizer import load_tokenizer, split_words, train_tokenizer, whitespace_spans, word_spans
 
 TEXTS = ["Don't stop, it's great!", "Der Film war großartig.", "이 영화 정말 좋아요", "a k-19 film ... in 1930s"]
 
@@ -11,6 +11,22 @@ def test_split_words_follows_penn_treebank():
     assert split_words("a k-19 film ... can't") == ["a", "k-19", "film", "...", "ca", "n't"]
     # text that is already tokenized the Penn Treebank way comes out the same
     assert split_words("it 's not , i do n't") == split_words("it's not, i don't") == ["it", "'s", "not", ",", "i", "do", "n't"]
+    assert split_words("Al-Qaeda's boss won't") == ["Al-Qaeda", "'s", "boss", "wo", "n't"]
+
+
+def test_tagging_styles_keep_abbreviations_and_ud_splits_hyphens():
+    text = "U.S. officials met Mr. Smith of Acme Inc. in Al-Zaman by e-mail."
+    assert split_words(text, "conll") == ["U.S.", "officials", "met", "Mr.", "Smith", "of", "Acme", "Inc.", "in",
+                                          "Al-Zaman", "by", "e-mail", "."]
+    assert split_words(text, "ud")[-7:] == ["in", "Al", "-", "Zaman", "by", "e-mail", "."]
+    assert split_words("U.S. officials") == ["U.S", ".", "officials"]  # ptb (classification) is unchanged
+
+
+def test_offsets_point_into_the_original_text():
+    text = "  Don’t  go to Al-Zaman!"
+    spans = word_spans(text, "ud")
+    assert [text[s:e] for s, e in spans] == ["Do", "n’t", "go", "to", "Al", "-", "Zaman", "!"]
+    assert whitespace_spans(" a  bb c") == [(1, 2), (4, 6), (7, 8)]
 
 
 @pytest.mark.parametrize("kind", ["word", "char", "sentencepiece"])

@@ -23,7 +23,7 @@ from textrnn.errors import TextrnnError
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-    help="Recurrent neural networks on text: classify, train, evaluate.",
+    help="Recurrent neural networks on text: classify, tag, train, evaluate.",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -98,11 +98,46 @@ def classify(
                    text_field=text_field, batch_size=batch_size, output=output, force=force)
 
 
+class TagFormat(str, Enum):
+    inline = "inline"
+    conll = "conll"
+    jsonl = "jsonl"
+    spans = "spans"
+
+
+class TagInput(str, Enum):
+    text = "text"
+    conll = "conll"
+    conllu = "conllu"
+
+
+@app.command()
+@handle_errors
+def tag(
+    files: Optional[List[str]] = typer.Argument(None, help="Text files, one sentence per line; `-` or nothing reads stdin."),
+    model: str = typer.Option("ner", "--model", "-m", help="A shipped model name (ner, pos) or a model directory."),
+    format: TagFormat = typer.Option(TagFormat.inline, "--format", "-f",
+                                     help="inline: word/TAG; conll: token<TAB>tag blocks; jsonl; spans (entities)."),
+    tokenized: bool = typer.Option(False, "--tokenized", help="Lines are space-separated tokens; do not split words."),
+    input_format: Optional[TagInput] = typer.Option(None, "--input-format",
+                                                    help="text, conll or conllu (default: conllu for .conllu files, else text)."),
+    batch_size: int = typer.Option(64, "--batch-size", min=1, help="Sentences per forward pass."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout."),
+    force: bool = typer.Option(False, "--force", help="Overwrite --output if it exists."),
+):
+    """Tag each input line with parts of speech (pos) or named entities (ner): one record per line, in order."""
+    from textrnn.commands.tag import tag_files
+
+    tag_files(files or ["-"], model=model, fmt=format.value, tokenized=tokenized,
+              input_format=input_format.value if input_format else None, batch_size=batch_size,
+              output=output, force=force)
+
+
 @app.command()
 @handle_errors
 def evaluate(
     model: str = typer.Argument(..., help="A shipped model name or a model directory."),
-    data: str = typer.Argument(..., help="Labelled data in the task's corpus format (classification: label<TAB>text)."),
+    data: str = typer.Argument(..., help="Labelled data in the task's corpus format (label<TAB>text; token<TAB>tag; CoNLL-U)."),
     as_json: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout."),
     batch_size: int = typer.Option(64, "--batch-size", min=1),
 ):

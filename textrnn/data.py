@@ -6,6 +6,7 @@ keep memory flat); corpora for training are small enough to read whole.
 
 from __future__ import annotations
 
+import gzip
 import sys
 from pathlib import Path
 from typing import Iterator
@@ -18,7 +19,7 @@ STDIN = "-"
 def iter_lines(paths: list[str]) -> Iterator[tuple[str, int, str]]:
     """Yield (source name, 1-based line number, text without its line end) for each line of each file.
 
-    `-` reads standard input. Line ends `\\n` and `\\r\\n` are stripped. A missing file, a directory,
+    `-` reads standard input; a `.gz` file is read decompressed. Line ends `\\n` and `\\r\\n` are stripped. A missing file, a directory,
     an empty file, a binary file (NUL bytes) or a line that is not UTF-8 raises InputError naming
     the file and line.
     """
@@ -31,7 +32,7 @@ def iter_lines(paths: list[str]) -> Iterator[tuple[str, int, str]]:
                 raise InputError(f"{path}: is a directory", hint="give a text file with one example per line")
             if not p.exists():
                 raise InputError(f"{path}: no such file", hint="check the path")
-            name, stream = path, open(p, "rb")
+            name, stream = path, (gzip.open(p, "rb") if p.suffix == ".gz" else open(p, "rb"))
         n = 0
         try:
             for n, raw in enumerate(stream, 1):
@@ -75,6 +76,64 @@ def read_labelled_tsv(path: str | Path) -> list[tuple[str, str]]:
     if not out:
         raise InputError(f"{path}: has no examples")
     return out
+
+
+def read_tagged(path: str | Path, column: int | None = None) -> list[tuple[list[str], list[str]]]:
+    """Read a tagged corpus → [(tokens, tags)], one pair per sentence.
+
+    Two formats, told apart by the file name:
+    - CoNLL (`token<TAB>tag` per line, an empty line after each sentence; NER corpora). A line
+      `-DOCSTART-` is skipped. `column` picks the tag column (default: the last).
+    - CoNLL-U (`.conllu`, `.conllu.gz`): the word form (column 2) and, by default, UPOS (column 4);
+      comment lines, multiword-token lines (`3-4`) and empty nodes (`8.1`) are skipped.
+    A line with the wrong number of columns raises InputError naming the file and line.
+    """
+    sentences = list(iter_tagged(path, column=column))
+    if not sentences:
+        raise InputError(f"{path}: has no sentences")
+    return sentences
+
+
+def iter_tagged(path: str, column: int | None = None, conllu: bool | None = None, need_tags: bool = True):
+    """Yield (tokens, tags) per sentence of a CoNLL or CoNLL-U file (see read_tagged), streaming.
+
+    With `need_tags=False` a CoNLL file may have a single column of tokens (tags are then []).
+    """
+    if conllu is None:
+        conllu = ".conllu" in Path(path).name
+    tokens, tags = [], []
+    width = 10 if conllu else None
+    for name, n, line in iter_lines([str(path)]):
+        if not line.strip():
+            if tokens:
+                yield tokens, tags
+                tokens, tags = [], []
+            continue
+        if conllu and line.startswith("#"):
+            continue
+        cols = line.split("\t")
+        if width is None:
+            width = len(cols)
+            if width < 2 and need_tags:
+                raise InputError(f"{name}:{n}: expected `token<TAB>tag`, found one column",
+                                 hint="columns are separated by tabs; sentences by an empty line")
+        if len(cols) != width:
+            where = "CoNLL-U token lines have 10" if conllu else f"the file's lines have {width}"
+            raise InputError(f"{name}:{n}: {len(cols)} columns where {where}",
+                             hint="every token line needs the same tab-separated columns")
+        if conllu:
+            if not cols[0].isdigit():
+                continue  # multiword token (3-4) or empty node (8.1)
+            tokens.append(cols[1])
+            tags.append(cols[3 if column is None else column])
+        else:
+            if cols[0] == "-DOCSTART-":
+                continue
+            tokens.append(cols[0])
+            if width > 1:
+                tags.append(cols[-1 if column is None else column])
+    if tokens:
+        yield tokens, tags
 
 
 def pad_batch(seqs: list[list[int]], pad_id: int = 0):

@@ -25,18 +25,62 @@ SPECIALS = [PAD, UNK, BOS, EOS]
 # Clitics already split off ("n't", "'s", as in Penn Treebank text) stay whole; words with inner
 # hyphens/apostrophes/periods stay whole ("k-19", "1930s", "3.5"); "..." and "--" are one token; any
 # other non-space, non-word character is a token of its own. Raw and pre-tokenized text then agree:
-# "it's" and "it 's" both give ["it", "'s"].
-_WORD_RE = re.compile(r"(?i)\.\.\.|--|n't\b|'(?:s|re|ve|ll|d|m)\b|\w+(?:[-.'’]\w+)*|[^\w\s]")
-_CONTRACTION_RE = re.compile(r"(?i)^(\w+?)(n't|'s|'re|'ve|'ll|'d|'m)$")
+# "it's" and "it 's" both give ["it", "'s"]. The curly apostrophe counts as an apostrophe.
+_WORD = r"\.\.\.|--|n['’]t\b|['’](?:s|re|ve|ll|d|m)\b|\w+(?:[-.'’]\w+)*|[^\w\s]"
+_WORD_RE = re.compile("(?i)" + _WORD)
+_CONTRACTION_RE = re.compile(r"(?i)^(\w.*?)(n['’]t|['’]s|['’]re|['’]ve|['’]ll|['’]d|['’]m)$")
+# Tagging corpora (CoNLL-2003, UD) also keep abbreviations whole: "U.S.", "Inc.", "M." (an initial).
+_ABBREVIATIONS = ("Mr|Mrs|Ms|Dr|Prof|St|Mt|Jr|Sr|Inc|Corp|Co|Ltd|Bros|vs|etc|Gen|Gov|Sen|Rep|Col|Lt|Sgt|Capt|Rev|"
+                  "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|No|Calif|Fla|Mass|Ariz|Ill|Penn|Conn")
+_TAGGING_RE = re.compile(r"(?:\b(?:[^\W\d_]\.){2,}|\b[A-Z]\.(?!\w)|\b(?:" + _ABBREVIATIONS + r")\.(?!\w))|(?i:" + _WORD + ")")
+# Universal Dependencies English splits hyphenated words ("Al-Zaman" → "Al - Zaman") but keeps
+# common prefixes and hyphenated numbers whole ("e-mail", "co-workers", "713-853-3989").
+_UD_PREFIXES = {"e", "co", "pre", "post", "non", "re", "anti", "multi", "self", "ex", "mid", "sub", "inter",
+                "semi", "pro", "counter", "cross", "x"}
+STYLES = ("ptb", "conll", "ud")
 
 
-def split_words(text: str) -> list[str]:
-    """Split raw text into words the way the Penn Treebank does (SST-2, CoNLL): `don't` → `do n't`."""
-    out = []
-    for tok in _WORD_RE.findall(text.replace("’", "'")):
-        m = _CONTRACTION_RE.match(tok)
-        out.extend(m.groups() if m else (tok,))
+def word_spans(text: str, style: str = "ptb") -> list[tuple[int, int]]:
+    """Character spans (start, end) of the words of raw `text`, Penn Treebank style (`don't` → `do n't`).
+
+    style `conll` also keeps abbreviations whole ("U.S.", "Inc."), as CoNLL-2003 and UD do; `ud`
+    in addition splits letter-letter hyphens as Universal Dependencies English does. Offsets index
+    `text` itself, so entity spans can point back into the user's input.
+    """
+    spans = []
+    for m in (_WORD_RE if style == "ptb" else _TAGGING_RE).finditer(text):
+        start, tok = m.start(), m.group()
+        c = _CONTRACTION_RE.match(tok)
+        clitic = []
+        if c:  # "don't" → "do" "n't"; "Al-Qaeda's" → "Al-Qaeda" "'s"
+            tok = c.group(1)
+            clitic = [(start + len(tok), m.end())]
+        spans += (_split_hyphens(tok, start) if style == "ud" and "-" in tok else [(start, start + len(tok))]) + clitic
+    return spans
+
+
+def _split_hyphens(tok: str, start: int) -> list[tuple[int, int]]:
+    parts = tok.split("-")
+    if any(not p.isalpha() for p in parts) or parts[0].lower() in _UD_PREFIXES:
+        return [(start, start + len(tok))]
+    out, pos = [], start
+    for i, p in enumerate(parts):
+        if i:
+            out.append((pos, pos + 1))
+            pos += 1
+        out.append((pos, pos + len(p)))
+        pos += len(p)
     return out
+
+
+def whitespace_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the whitespace-separated tokens of pre-tokenized `text`."""
+    return [m.span() for m in re.finditer(r"\S+", text)]
+
+
+def split_words(text: str, style: str = "ptb") -> list[str]:
+    """Split raw text into words the way the Penn Treebank does (SST-2, CoNLL): `don't` → `do n't`."""
+    return [text[s:e].replace("’", "'") for s, e in word_spans(text, style)]
 
 
 class Tokenizer:

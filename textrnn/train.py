@@ -125,6 +125,8 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
         tokenizer = load_tokenizer(ckpt)
     elif init_dir is not None:
         tokenizer = load_tokenizer(init_dir)
+    elif hasattr(head, "train_tokenizer"):
+        tokenizer = head.train_tokenizer(run.tokenizer, train_ex)  # the head knows its own vocabulary
     else:
         tk = run.tokenizer
         options = {"max_size": tk.max_size, "lowercase": tk.lowercase}
@@ -135,6 +137,7 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
         tokenizer = train_tokenizer(tk.kind, head.tokenizer_texts(train_ex), **options)
     predictor = head.build(run.model, train_ex, tokenizer)
     model = predictor.model
+    headline = head.headline(predictor)
     if init_dir is not None and not resume:
         log(f"initialised {init_from(model, init_dir)} tensors from {init_dir}")
     n_params = sum(p.numel() for p in model.parameters())
@@ -206,11 +209,11 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
         improved = True
         if dev_ex is not None:
             dev = head.evaluate(predictor, dev_ex)
-            score = dev[head.HEADLINE]
+            score = dev[headline]
             record["dev"] = {k: v for k, v in dev.items() if isinstance(v, (int, float))}
             improved = state["best"] is None or score > state["best"]
         if improved:
-            state["best"] = record.get("dev", {}).get(head.HEADLINE)
+            state["best"] = record.get("dev", {}).get(headline)
             state["best_epoch"], state["bad_epochs"] = epoch, 0
             predictor.save(out / "model", metrics={"dev": record.get("dev"), "epoch": epoch}, half=tc.half)
         else:
@@ -218,7 +221,7 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
         state["epoch"] = epoch
         with open(metrics_log, "a", encoding="utf-8") as f:
             f.write(json.dumps(record) + "\n")
-        dev_msg = f" dev {head.HEADLINE} {record['dev'][head.HEADLINE]:.4f}" if "dev" in record else ""
+        dev_msg = f" dev {headline} {record['dev'][headline]:.4f}" if "dev" in record else ""
         log(f"epoch {epoch}: train loss {record['train_loss']:.4f}{dev_msg} ({record['seconds']}s)"
             + (" *best*" if improved else ""))
         trainer = {"optimizer": opt.state_dict(), "state": state, "torch_rng": torch.get_rng_state(),
@@ -232,7 +235,7 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
     from textrnn import load
 
     best = load(out / "model")
-    final = {"task": run.task, "best_epoch": state["best_epoch"], "epochs_run": state["epoch"],
+    final = {"task": run.task, "headline": headline, "best_epoch": state["best_epoch"], "epochs_run": state["epoch"],
              "train_seconds": round(time.time() - started, 1), "parameters": n_params,
              "data": {k: v for k, v in to_dict(run.data).items() if v},
              "config": config, "command": command,
@@ -240,7 +243,7 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
     for split in ("dev", "test"):
         if split in paths:
             final[split] = head.evaluate(best, head.read_data(paths[split]))
-            log(f"best model (epoch {state['best_epoch']}) {split} {head.HEADLINE}: {final[split][head.HEADLINE]:.4f}")
+            log(f"best model (epoch {state['best_epoch']}) {split} {headline}: {final[split][headline]:.4f}")
     best.save(out / "model", metrics=final, half=tc.half)
     return final
 
@@ -271,7 +274,7 @@ def train_ensemble(config: dict, run: RunConfig, out: Path, resume: bool, base, 
             train(member_cfg, member_out, resume=again, base=base, command=command, quiet=quiet)
         members.append(load(member_out / "model"))
     ensemble = head.Ensemble(members)
-    final = {"task": run.task, "ensemble": run.train.ensemble, "train_seconds": round(time.time() - started, 1),
+    final = {"task": run.task, "headline": head.headline(ensemble), "ensemble": run.train.ensemble, "train_seconds": round(time.time() - started, 1),
              "parameters": sum(p.numel() for m in members for p in m.model.parameters()),
              "data": {k: v for k, v in to_dict(run.data).items() if v}, "config": config, "command": command,
              "date": time.strftime("%Y-%m-%d"), "torch": torch.__version__,
@@ -281,7 +284,7 @@ def train_ensemble(config: dict, run: RunConfig, out: Path, resume: bool, base, 
         if path:
             final[split] = head.evaluate(ensemble, head.read_data(resolve_data_path(path, base)))
             if not quiet:
-                _log(f"ensemble of {len(members)} {split} {head.HEADLINE}: {final[split][head.HEADLINE]:.4f}")
+                _log(f"ensemble of {len(members)} {split} {final['headline']}: {final[split][final['headline']]:.4f}")
     ensemble.save(out / "model", metrics=final, half=run.train.half)
     return final
 

@@ -1,0 +1,85 @@
+"""`textrnn tag` through typer's runner: formats, line alignment, CoNLL input and bad input."""
+
+import json
+
+import pytest
+
+from tests.conftest import FIXTURES
+from tests.test_cli import run
+
+
+def test_tag_formats_keep_lines_aligned(tiny_ner, tmp_path):
+    f = tmp_path / "in.txt"
+    f.write_text("Karl Weber lives in Berlin.\n\nAnna visited Rome\r\n", encoding="utf-8")
+    r = run("tag", f, "--model", tiny_ner)
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.split("\n")
+    assert lines[0] == "Karl/B-PER Weber/I-PER lives/O in/O Berlin/B-LOC ./O" and lines[1] == "" and len(lines) == 4
+    r = run("tag", f, "--model", tiny_ner, "--format", "spans")
+    assert r.stdout.split("\n")[:3] == ["PER:0-10:Karl Weber\tLOC:20-26:Berlin", "", "PER:0-4:Anna\tLOC:13-17:Rome"]
+    r = run("tag", f, "--model", tiny_ner, "--format", "jsonl")
+    recs = [json.loads(line) for line in r.stdout.splitlines()]
+    assert len(recs) == 3 and recs[1]["tokens"] == [] and recs[2]["entities"][1]["text"] == "Rome"
+    r = run("tag", f, "--model", tiny_ner, "--format", "conll")
+    # one block per input line, each ended by a blank line: the empty line is a lone blank line
+    assert r.stdout.startswith("Karl\tB-PER\n") and "Berlin\tB-LOC\n.\tO\n\n\nAnna\tB-PER\n" in r.stdout
+    assert r.stdout.endswith("Rome\tB-LOC\n\n")
+
+
+def test_tokenized_and_conll_input(tiny_ner, tmp_path):
+    r = run("tag", "--model", tiny_ner, "--tokenized", input="Karl Weber lives in U.S.A.\n")
+    assert r.stdout.split()[-1] == "U.S.A./B-LOC" or r.stdout.split()[-1].startswith("U.S.A./")
+    r = run("tag", FIXTURES / "ner_dev.tsv", "--model", tiny_ner, "--input-format", "conll", "--format", "conll")
+    assert r.exit_code == 0 and r.stdout.count("\n\n") == 3
+    r = run("tag", FIXTURES / "pos_sample.conllu", "--model", tiny_ner)
+    assert r.exit_code == 0 and len(r.stdout.splitlines()) == 2 and r.stdout.startswith("We/")
+
+
+def test_pos_model_with_spans_is_refused(tiny_pos):
+    r = run("tag", "--model", tiny_pos, "--format", "spans", input="Dogs run.\n")
+    assert r.exit_code == 1 and "tags parts of speech, not entity spans" in r.stderr and "hint:" in r.stderr
+    r = run("tag", "--model", tiny_pos, input="Dogs run fast.\n")
+    assert r.exit_code == 0 and r.stdout.startswith("Dogs/")
+
+
+def test_long_lines_and_control_characters(tiny_ner):
+    long = " ".join(["Anna lives in Rome ."] * 1000)   # 5,000 words
+    r = run("tag", "--model", tiny_ner, input=f"{long}\nKarl\x07 Weber\x1b\n")
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    assert len(lines) == 2 and len(lines[0].split()) == 5000 and r.stderr.count("tagged in pieces") == 1
+    assert lines[1] == "Karl/B-PER Weber/I-PER"   # control characters are not words
+
+
+@pytest.mark.parametrize("content,message", [
+    (None, "no such file"),
+    (b"", "is empty"),
+    (b"\x00\x00PK", "NUL bytes"),
+    (b"Rome\n\xe9t\xe9\n", "in.txt:2: not valid UTF-8"),
+])
+def test_tag_bad_input(tiny_ner, tmp_path, content, message):
+    f = tmp_path / "in.txt"
+    if content is not None:
+        f.write_bytes(content)
+    r = run("tag", f, "--model", tiny_ner)
+    assert r.exit_code == 1 and message in r.stderr and "Traceback" not in r.stderr
+
+
+def test_conll_wrong_columns_and_wrong_model(tiny_ner, tiny_model, tmp_path):
+    f = tmp_path / "bad.conll"
+    f.write_text("Rome\tB-LOC\nis\tO\textra\n", encoding="utf-8")
+    r = run("tag", f, "--model", tiny_ner, "--input-format", "conll")
+    assert r.exit_code == 1 and "bad.conll:2: 3 columns" in r.stderr
+    r = run("tag", "--model", tiny_model, input="x\n")
+    assert r.exit_code == 1 and "is a 'classify' model, not a 'tag' model" in r.stderr
+    r = run("tag", "--model", "nre", input="x\n")
+    assert r.exit_code == 1 and "unknown model 'nre'" in r.stderr
+
+
+def test_evaluate_tagger(tiny_ner):
+    r = run("evaluate", tiny_ner, FIXTURES / "ner_dev.tsv", "--json")
+    assert r.exit_code == 0, r.output
+    s = json.loads(r.stdout)
+    assert s["task"] == "tag" and {"f1", "precision", "recall", "per_type", "accuracy"} <= set(s)
+    r = run("evaluate", tiny_ner, FIXTURES / "ner_dev.tsv")
+    assert r.exit_code == 0 and "f1:" in r.stdout

@@ -1,0 +1,74 @@
+"""Contract: train a few steps → save → load → same tags; CRF and softmax; spans with offsets."""
+
+import pytest
+import torch
+
+import textrnn
+from textrnn.errors import ConfigError, InputError
+from textrnn.heads.tag import Tagger, TaggerConfig, evaluate
+from tests.conftest import FIXTURES, tiny_tag_config
+
+
+@pytest.mark.parametrize("decoder", ["crf", "softmax"])
+def test_train_save_load_same_tags(decoder, tmp_path):
+    from textrnn.train import train
+
+    final = train(tiny_tag_config(decoder=decoder, epochs=2), tmp_path / "run", quiet=True)
+    assert final["headline"] == "f1" and 0 <= final["dev"]["f1"] <= 1 and final["dev"]["n"] == 3
+    model = textrnn.load(tmp_path / "run" / "model", task="tag")
+    texts = ["Anna lives in Rome .", "", "Globex hired Karl Weber in Tokyo ."]
+    first = model.predict(texts)
+    model.save(tmp_path / "copy")
+    second = textrnn.load(tmp_path / "copy").predict(texts)
+    assert first == second
+    assert first[1] == {"text": "", "tokens": [], "tags": [], "offsets": [], "entities": []}
+
+
+def test_tiny_ner_finds_entities_with_offsets(tiny_ner):
+    tagger = textrnn.load(tiny_ner)
+    rec = tagger.predict(["Karl Weber lives in Berlin ."])[0]
+    assert rec["tags"] == ["B-PER", "I-PER", "O", "O", "B-LOC", "O"]
+    assert rec["entities"] == [{"text": "Karl Weber", "type": "PER", "start": 0, "end": 10},
+                               {"text": "Berlin", "type": "LOC", "start": 20, "end": 26}]
+    scores = evaluate(tagger, [(["Karl", "Weber", "lives", "in", "Berlin", "."], rec["tags"])])
+    assert scores["f1"] == 1.0 and scores["per_type"]["PER"]["support"] == 1
+
+
+def test_pos_model_reports_accuracy_and_no_entities(tiny_pos):
+    tagger = textrnn.load(tiny_pos)
+    assert not tagger.spans and tagger.config.words == "ud"
+    rec = tagger.predict(["Dogs run fast."])[0]
+    assert rec["tokens"] == ["Dogs", "run", "fast", "."] and "entities" not in rec
+    from textrnn.data import read_tagged
+
+    scores = evaluate(tagger, read_tagged(FIXTURES / "pos_sample.conllu"))
+    assert set(scores) == {"accuracy", "n"} and scores["n"] == 10
+    with pytest.raises(InputError, match="not among the model's tags"):
+        evaluate(tagger, read_tagged(FIXTURES / "ner_dev.tsv"))
+
+
+def test_long_sentences_are_tagged_in_pieces(tiny_ner):
+    tagger = textrnn.load(tiny_ner)
+    words = ["Anna", "lives", "in", "Rome", "."] * 1000               # 5,000 words
+    tags = tagger.tag_tokens([words, ["Rome"]])
+    assert len(tags[0]) == 5000 and len(tags[1]) == 1
+    assert tagger.split_long == 1
+
+
+def test_fused_equals_reference_and_crf_needs_valid_names():
+    torch.manual_seed(0)
+    cfg = TaggerConfig(labels=("O", "B-X", "I-X"), vocab_size=10, chars="abc", scheme="bio", word_dim=6,
+                       char_dim=4, char_filters=5, casing_dim=2, hidden_size=5, num_layers=2)
+    fused = Tagger(cfg).eval()
+    ref = Tagger(TaggerConfig(**{**cfg.__dict__, "impl": "reference"})).eval()
+    ref.load_state_dict(fused.state_dict())
+    words = torch.tensor([[4, 5, 6], [7, 8, 0]])
+    chars = torch.randint(1, 5, (2, 3, 4))
+    casings = torch.tensor([[1, 2, 3], [1, 1, 0]])
+    lengths = torch.tensor([3, 2])
+    a, _ = fused(words, chars, casings, lengths)
+    b, _ = ref(words, chars, casings, lengths)
+    assert torch.allclose(a[0], b[0], atol=1e-5) and torch.allclose(a[1, :2], b[1, :2], atol=1e-5)
+    assert fused.decode(a, lengths) == ref.decode(b, lengths)
+    with pytest.raises(ConfigError, match="unknown decoder 'crff'; choose one of: crf, softmax"):
+        TaggerConfig(labels=("O", "B-X"), vocab_size=5, chars="a", decoder="crff")

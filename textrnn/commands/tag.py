@@ -1,0 +1,103 @@
+"""`textrnn tag`: part-of-speech tags or named entities, one record per input line, in order.
+
+Input is raw text (split into words as the model's training corpus was), space-separated tokens
+(`--tokenized`), or a CoNLL / CoNLL-U file (one record per sentence). Lines are read lazily and
+tagged in chunks, so big files run with flat memory. An empty line gives an empty record.
+
+Output formats:
+    inline   Angela/B-PER Merkel/I-PER met/O ...           (one line per input line)
+    conll    token<TAB>tag lines and a blank line           (one block per input line)
+    jsonl    {"text", "tokens", "tags", "offsets", "entities"?}
+    spans    entity models only: TYPE:start-end:text items separated by tabs, one line per input line
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import unicodedata
+from itertools import islice
+from pathlib import Path
+
+from textrnn.errors import InputError
+
+CHUNK = 4096  # lines held in memory at once
+FORMATS = ("inline", "conll", "jsonl", "spans")
+INPUT_FORMATS = ("text", "conll", "conllu")
+
+
+def input_format_of(files: list[str], given: str | None) -> str:
+    """The input format: as given, or CoNLL-U for `.conllu` files, else text."""
+    if given:
+        return given
+    if files and all(".conllu" in Path(f).name for f in files):
+        return "conllu"
+    return "text"
+
+
+def read_sentences(files: list[str], input_format: str, tokenized: bool):
+    """Yield (text, token offsets or None) per record. For CoNLL input the text is the tokens joined
+    by spaces and offsets index that text."""
+    from textrnn.data import iter_lines, iter_tagged
+
+    if input_format == "text":
+        for _, _, line in iter_lines(files):
+            yield line, None
+        return
+    for f in files:
+        if f == "-":
+            raise InputError("CoNLL input must be a file, not stdin", hint="give the file's path")
+        n = 0
+        for n, (tokens, _) in enumerate(iter_tagged(f, conllu=input_format == "conllu", need_tags=False), 1):
+            offsets, pos = [], 0
+            for t in tokens:
+                offsets.append((pos, pos + len(t)))
+                pos += len(t) + 1
+            yield " ".join(tokens), offsets
+        if n == 0:
+            raise InputError(f"{f}: has no sentences", hint=f"give a {input_format.upper()} file")
+
+
+def drop_control(text: str, spans):
+    """Control and format characters (category C) are not words: drop tokens made only of them."""
+    return [(s, e) for s, e in spans if not all(unicodedata.category(c)[0] == "C" for c in text[s:e])]
+
+
+def format_record(fmt: str, rec: dict) -> str:
+    if fmt == "inline":
+        return " ".join(f"{t}/{g}" for t, g in zip(rec["tokens"], rec["tags"]))
+    if fmt == "conll":
+        return "".join(f"{t}\t{g}\n" for t, g in zip(rec["tokens"], rec["tags"]))
+    if fmt == "jsonl":
+        return json.dumps(rec, ensure_ascii=False)
+    return "\t".join(f"{e['type']}:{e['start']}-{e['end']}:{' '.join(e['text'].split())}" for e in rec["entities"])
+
+
+def tag_files(files: list[str], model: str, fmt: str = "inline", tokenized: bool = False,
+              input_format: str | None = None, batch_size: int = 64, output: Path | None = None,
+              force: bool = False) -> None:
+    import textrnn
+    from textrnn.commands.output import open_output
+    from textrnn.errors import choose
+    from textrnn.tokenizer import whitespace_spans, word_spans
+
+    choose("format", fmt, FORMATS)
+    input_format = input_format_of(files, input_format)
+    choose("input format", input_format, INPUT_FORMATS)
+    tagger = textrnn.load(model, task="tag")
+    if fmt == "spans" and not tagger.spans:
+        raise InputError(f"model {model!r} tags parts of speech, not entity spans",
+                         hint="use --format inline, conll or jsonl, or an entity model such as --model ner")
+    records = read_sentences(files, input_format, tokenized)
+    with open_output(output, force) as out:
+        while chunk := list(islice(records, CHUNK)):
+            texts = [t for t, _ in chunk]
+            offsets = [o if o is not None else (whitespace_spans(t) if tokenized else
+                                                drop_control(t, word_spans(t, tagger.config.words)))
+                       for t, o in chunk]
+            tokens = [[t[s:e] for s, e in spans] for t, spans in zip(texts, offsets)]
+            tags = tagger.tag_tokens(tokens, batch_size)
+            lines = [format_record(fmt, tagger.record(*r)) for r in zip(texts, tokens, tags, offsets)]
+            out.write("".join(line + "\n" for line in lines))  # conll: the block, then a blank line
+    if tagger.split_long:
+        print(f"note: sentences longer than {tagger.config.max_len} words were tagged in pieces", file=sys.stderr)

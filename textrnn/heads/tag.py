@@ -1,0 +1,300 @@
+"""Sequence tagging: many-to-many. Part-of-speech (UD English EWT) and named entities (CoNLL-2003).
+
+    words, chars, casing → WordFeatures (B, T, E+F+S) → Encoder (B, T, D·K) → linear (B, T, C)
+                                                             → softmax per token, or CRF over the sentence
+
+- WordFeatures (embedding.py): a lower-cased word vector, a char-CNN vector from the spelling and
+  a casing feature, so unseen words ("Macron") still get a useful representation.
+- The encoder is the shared `Encoder`, normally a BiLSTM: each tag sees the whole sentence.
+- Decoder chosen by name: `softmax` picks each tag on its own (enough for POS); `crf` scores tag
+  *sequences* (crf.py) and never outputs an ill-formed BIO sequence such as O I-PER.
+
+Entity tags are BIO2 (`B-PER I-PER O`); `scheme = "bio"` is detected from the labels and turns on
+the CRF's constraints and span output: `entities` with character offsets into the input text.
+Sentences longer than `max_len` words are tagged in consecutive pieces of `max_len`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from textrnn.config import from_dict, to_dict
+from textrnn.crf import CRF, bio_constraints
+from textrnn.embedding import WordFeatures, WordFeaturesConfig, casing, clip_word, word_key
+from textrnn.encoder import Encoder, EncoderConfig
+from textrnn.errors import ConfigError, choose
+
+TASK = "tag"
+DECODERS = ("softmax", "crf")
+WORD_STYLES = ("conll", "ud")
+
+
+@dataclass(frozen=True)
+class TaggerConfig:
+    labels: tuple[str, ...]        # tag names, in output order
+    vocab_size: int                # word vocabulary size (lower-cased forms)
+    chars: str                     # the character vocabulary, in id order from id 2 (0 pad, 1 unknown)
+    scheme: str = "none"           # bio (entity spans; set from the labels) | none (POS)
+    word_dim: int = 100            # E: word vector size
+    char_dim: int = 30             # character vector size
+    char_filters: int = 50         # F: char-CNN output size; 0 turns character features off
+    char_width: int = 3            # characters each char-CNN filter sees
+    max_word_chars: int = 20       # W: characters kept per word (first and last halves of longer ones)
+    casing_dim: int = 8            # S: casing feature size; 0 turns it off
+    cell: str = "lstm"             # rnn | gru | lstm
+    hidden_size: int = 200         # D, per direction
+    num_layers: int = 1
+    bidirectional: bool = True     # a tag depends on the words on both sides
+    rnn_dropout: float = 0.0       # between stacked recurrent layers
+    dropout: float = 0.5           # on word features and encoder outputs
+    word_dropout: float = 0.05     # training: replace a word's id by <unk> with this probability, so the
+                                   # <unk> vector is learned and the model leans on spelling for rare words
+    decoder: str = "crf"           # softmax | crf
+    words: str = "conll"           # how raw text is split into words: as CoNLL-2003 ("Al-Zaman") or UD ("Al - Zaman")
+    max_len: int = 256             # longer sentences are tagged in pieces of this many words
+    impl: str = "fused"            # fused (torch kernels) | reference (cells.py, for learning)
+
+    def __post_init__(self):
+        choose("decoder", self.decoder, DECODERS)
+        choose("words", self.words, WORD_STYLES)
+        choose("scheme", self.scheme, ("bio", "none"))
+        if len(self.labels) < 2:
+            raise ConfigError(f"a tagger needs at least 2 tags, got {list(self.labels)}")
+
+    def features_config(self) -> WordFeaturesConfig:
+        return WordFeaturesConfig(vocab_size=self.vocab_size, char_vocab_size=len(self.chars) + 2,
+                                  word_dim=self.word_dim, char_dim=self.char_dim, char_filters=self.char_filters,
+                                  char_width=self.char_width, casing_dim=self.casing_dim)
+
+    def encoder_config(self) -> EncoderConfig:
+        return EncoderConfig(cell=self.cell, input_size=self.features_config().output_size,
+                             hidden_size=self.hidden_size, num_layers=self.num_layers,
+                             bidirectional=self.bidirectional, dropout=self.rnn_dropout, impl=self.impl)
+
+
+class Tagger(nn.Module):
+    def __init__(self, config: TaggerConfig):
+        super().__init__()
+        self.config = config
+        self.features = WordFeatures(config.features_config())
+        self.encoder = Encoder(config.encoder_config())
+        self.dropout = nn.Dropout(config.dropout)
+        self.output = nn.Linear(config.encoder_config().output_size, len(config.labels))
+        if config.decoder == "crf":
+            allowed = bio_constraints(list(config.labels)) if config.scheme == "bio" else (None, None)
+            self.crf = CRF(len(config.labels), *allowed)
+
+    def forward(self, words, chars, casings, lengths, targets=None):
+        """words (B, T), chars (B, T, W), casings (B, T), lengths (B,), targets (B, T) or None
+        → (emissions (B, T, C), loss or None). The loss is per sentence, averaged over the batch."""
+        if self.training and self.config.word_dropout:
+            drop = torch.rand(words.shape) < self.config.word_dropout
+            words = words.masked_fill(drop & (words > 0), 1)       # 1 = <unk>
+        x = self.dropout(self.features(words, chars, casings))     # (B, T, E+F+S)
+        outputs, _ = self.encoder(x, lengths)                      # (B, T, D·K)
+        emissions = self.output(self.dropout(outputs))             # (B, T, C)
+        if targets is None:
+            return emissions, None
+        mask = torch.arange(words.size(1)).unsqueeze(0) < lengths.unsqueeze(1)  # (B, T)
+        if self.config.decoder == "crf":
+            loss = self.crf.nll(emissions, targets, mask) / words.size(0)
+        else:
+            loss = F.cross_entropy(emissions[mask], targets[mask], reduction="sum") / words.size(0)
+        return emissions, loss
+
+    def decode(self, emissions, lengths) -> list[list[int]]:
+        """Best tag ids per sentence (lists of each sentence's length)."""
+        mask = torch.arange(emissions.size(1)).unsqueeze(0) < lengths.unsqueeze(1)
+        if self.config.decoder == "crf":
+            return self.crf.decode(emissions, mask)
+        best = emissions.argmax(2).tolist()
+        return [row[:n] for row, n in zip(best, lengths.tolist())]
+
+
+def make_batch(encoded: list[tuple[list[int], list[list[int]], list[int]]]):
+    """[(word ids, char ids per word, casings)] → words (B, T), chars (B, T, W), casings (B, T), lengths (B,)."""
+    B = len(encoded)
+    T = max(1, max(len(w) for w, _, _ in encoded))
+    W = max([len(c) for _, cs, _ in encoded for c in cs] or [1])
+    words = torch.zeros(B, T, dtype=torch.long)
+    casings = torch.zeros(B, T, dtype=torch.long)
+    chars = torch.zeros(B, T, W, dtype=torch.long)
+    for b, (w, cs, k) in enumerate(encoded):
+        n = len(w)
+        if n:
+            words[b, :n] = torch.tensor(w)
+            casings[b, :n] = torch.tensor(k)
+            flat = [c + [0] * (W - len(c)) for c in cs]
+            chars[b, :n] = torch.tensor(flat)
+    lengths = torch.tensor([max(1, len(w)) for w, _, _ in encoded])
+    return words, chars, casings, lengths
+
+
+class Predictor:
+    """Tokenizer + tagger + tag names: what `textrnn.load("ner")` returns."""
+
+    task = TASK
+
+    def __init__(self, model: Tagger, tokenizer, metrics: dict | None = None):
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.config = model.config
+        self.labels = list(model.config.labels)
+        self.metrics = metrics or {}
+        self.char_index = {c: i + 2 for i, c in enumerate(model.config.chars)}
+        self._cache: dict[str, tuple[int, list[int], int]] = {}  # word → its ids (words repeat a lot)
+        self.split_long = 0  # sentences longer than max_len, tagged in pieces (the CLI says so once)
+
+    @property
+    def spans(self) -> bool:
+        return self.config.scheme == "bio"
+
+    def encode_word(self, word: str) -> tuple[int, list[int], int]:
+        hit = self._cache.get(word)
+        if hit is None:
+            get = self.char_index.get
+            hit = (self.tokenizer.index.get(word_key(word), 1),
+                   [get(c, 1) for c in clip_word(word, self.config.max_word_chars)] or [1],
+                   casing(word))
+            if len(self._cache) < 200_000:
+                self._cache[word] = hit
+        return hit
+
+    def encode(self, tokens: list[str]):
+        enc = [self.encode_word(t) for t in tokens]
+        return [e[0] for e in enc], [e[1] for e in enc], [e[2] for e in enc]
+
+    @torch.inference_mode()
+    def tag_tokens(self, sentences: list[list[str]], batch_size: int = 64) -> list[list[str]]:
+        """Tags for each sentence of tokens; long sentences are tagged in pieces of `max_len`."""
+        m = self.config.max_len
+        pieces = [(i, s[k: k + m]) for i, s in enumerate(sentences) for k in range(0, len(s), m)]
+        self.split_long += sum(len(s) > m for s in sentences)
+        encoded = [self.encode(p) for _, p in pieces]
+        order = sorted(range(len(pieces)), key=lambda j: len(pieces[j][1]))
+        tags: list[list[int]] = [[] for _ in pieces]
+        for b in range(0, len(order), batch_size):
+            idx = order[b: b + batch_size]
+            words, chars, casings, lengths = make_batch([encoded[j] for j in idx])
+            emissions, _ = self.model(words, chars, casings, lengths)
+            for j, row in zip(idx, self.model.decode(emissions, lengths)):
+                tags[j] = row
+        out: list[list[str]] = [[] for _ in sentences]
+        for (i, _), row in zip(pieces, tags):
+            out[i] += [self.labels[t] for t in row]
+        return out
+
+    def predict(self, texts: list[str], batch_size: int = 64, tokenized: bool = False) -> list[dict]:
+        """For each line: {"text", "tokens", "tags", "offsets"} plus "entities" [{"text", "type",
+        "start", "end"}] (character offsets into the line) for an entity model. Raw lines are split
+        into words as the training corpus was; `tokenized=True` splits on whitespace only."""
+        from textrnn.tokenizer import whitespace_spans, word_spans
+
+        offsets = [whitespace_spans(t) if tokenized else word_spans(t, self.config.words) for t in texts]
+        sentences = [[t[s:e] for s, e in spans] for t, spans in zip(texts, offsets)]
+        tags = self.tag_tokens(sentences, batch_size)
+        return [self.record(t, toks, tg, spans) for t, toks, tg, spans in zip(texts, sentences, tags, offsets)]
+
+    def record(self, text: str, tokens: list[str], tags: list[str], offsets) -> dict:
+        from textrnn.metrics import bio_spans
+
+        rec = {"text": text, "tokens": tokens, "tags": tags, "offsets": [list(o) for o in offsets]}
+        if self.spans:
+            rec["entities"] = [{"text": text[offsets[s][0]: offsets[e - 1][1]], "type": kind,
+                                "start": offsets[s][0], "end": offsets[e - 1][1]} for s, e, kind in bio_spans(tags)]
+        return rec
+
+    # -- save / load -------------------------------------------------------------------------
+    def save(self, directory, metrics: dict | None = None, half: bool = False):
+        from textrnn.bundle import save_bundle
+
+        return save_bundle(directory, task=TASK, model_config=to_dict(self.config),
+                           state_dict=self.model.state_dict(), tokenizer=self.tokenizer,
+                           metrics=metrics if metrics is not None else self.metrics, half=half)
+
+    @classmethod
+    def from_bundle(cls, directory: Path, config: dict):
+        from textrnn.bundle import load_weights, read_metrics
+        from textrnn.errors import BundleError
+        from textrnn.tokenizer import load_tokenizer
+
+        cfg = from_dict(TaggerConfig, config["model"], "model")
+        model = Tagger(cfg)
+        try:
+            model.load_state_dict(load_weights(directory))
+        except RuntimeError as e:
+            raise BundleError(f"{directory}/model.safetensors: does not match config.json ({str(e).splitlines()[0]})",
+                              hint="re-train or re-save the model") from None
+        return cls(model, load_tokenizer(directory), read_metrics(directory))
+
+
+def evaluate(predictor: Predictor, examples: list[tuple[list[str], list[str]]], batch_size: int = 64) -> dict:
+    """POS: per-word `accuracy`. Entities: conlleval's span precision/recall/`f1` (+ per type)."""
+    from textrnn.errors import InputError
+    from textrnn.metrics import span_f1, token_accuracy
+
+    gold = [tags for _, tags in examples]
+    unknown = sorted({t for g in gold for t in g} - set(predictor.labels))
+    if unknown:
+        raise InputError(f"tags {unknown[:10]} in the data are not among the model's tags {predictor.labels}",
+                         hint="evaluate on data of the kind this model was trained for (POS or NER)")
+    pred = predictor.tag_tokens([tokens for tokens, _ in examples], batch_size)
+    return span_f1(gold, pred) if predictor.spans else token_accuracy(gold, pred)
+
+
+# -- what the training loop needs from this head ---------------------------------------------
+def headline(predictor: Predictor) -> str:
+    """The dev metric that selects the best epoch (higher is better)."""
+    return "f1" if predictor.spans else "accuracy"
+
+
+def read_data(path):
+    from textrnn.data import read_tagged
+
+    return read_tagged(path)
+
+
+def train_tokenizer(options, examples):
+    """The word vocabulary: lower-cased, digit-normalised forms seen `min_freq` times."""
+    from textrnn.tokenizer import WordTokenizer
+
+    return WordTokenizer.train((" ".join(word_key(w) for w in tokens) for tokens, _ in examples),
+                               max_size=options.max_size, min_freq=options.min_freq, split="whitespace")
+
+
+def build(model_options: dict, examples, tokenizer) -> Predictor:
+    """A fresh tagger: tags and characters are those of the training data (O first for entities)."""
+    from collections import Counter
+
+    tags = sorted({t for _, ts in examples for t in ts})
+    scheme = "bio" if all(t == "O" or t[:2] in ("B-", "I-") for t in tags) and "O" in tags else "none"
+    if scheme == "bio":
+        tags = ["O"] + [t for t in tags if t != "O"]
+    counts = Counter(c for tokens, _ in examples for w in tokens for c in w)
+    chars = "".join(c for c, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if n >= 2)
+    cfg = from_dict(TaggerConfig, {"scheme": scheme, **model_options, "labels": tags,
+                                   "vocab_size": tokenizer.vocab_size, "chars": chars}, "model")
+    return Predictor(Tagger(cfg), tokenizer)
+
+
+def encode_examples(predictor: Predictor, examples):
+    """[(tokens, tags)] → [((word ids, char ids, casings), tag ids)], done once before training."""
+    index = {t: i for i, t in enumerate(predictor.labels)}
+    m = predictor.config.max_len
+    return [(predictor.encode(tokens[k: k + m]), [index[t] for t in tags[k: k + m]])
+            for tokens, tags in examples for k in range(0, len(tokens), m)]
+
+
+def batches(encoded, batch_size: int, rng):
+    """Yield (words, chars, casings, lengths, targets (B, T)) in length buckets, shuffled by `rng`."""
+    from textrnn.data import length_batches, pad_batch
+
+    for idx in length_batches([len(t) for _, t in encoded], batch_size, rng):
+        words, chars, casings, lengths = make_batch([encoded[i][0] for i in idx])
+        targets, _ = pad_batch([encoded[i][1] for i in idx])
+        yield words, chars, casings, lengths, targets
