@@ -22,7 +22,6 @@ sys.path.insert(0, str(ROOT))
 def build(name: str, force: bool, runs: Path) -> None:
     from textrnn.bundle import PRETRAINED_DIR, read_metrics
     from textrnn.config import load_toml
-    from textrnn.heads import head_module
     from textrnn.train import train
 
     config_path = ROOT / "textrnn" / "configs" / f"{name}.toml"
@@ -31,7 +30,7 @@ def build(name: str, force: bool, runs: Path) -> None:
     resume = (out / "checkpoint" / "trainer.pt").is_file()
     command = f"python tools/build_pretrained.py {name}"
     final = train(config, out, resume=resume, base=config_path.parent, command=command)
-    key = head_module(config["task"]).HEADLINE
+    key = final["headline"]
     new = final["dev"][key]
     target = PRETRAINED_DIR / name
     old = (read_metrics(target).get("dev") or {}).get(key) if target.exists() else None
