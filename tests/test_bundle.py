@@ -62,12 +62,13 @@ def test_missing_and_garbled_config(tiny_model, tmp_path):
         textrnn.load(d)
 
 
-def test_unknown_config_key_in_bundle(tiny_model, tmp_path):
-    d = copy(tiny_model, tmp_path)
+@pytest.mark.parametrize("model", ["tiny_model", "tiny_ner"])
+def test_unknown_config_key_in_bundle(model, tmp_path, request):
+    d = copy(request.getfixturevalue(model), tmp_path)
     cfg = json.loads((d / "config.json").read_text())
     cfg["model"]["hiden_size"] = 3
     (d / "config.json").write_text(json.dumps(cfg))
-    with pytest.raises(Exception, match="hiden_size"):
+    with pytest.raises(BundleError, match=r"config.json: unknown config key 'model.hiden_size' \(valid keys"):
         textrnn.load(d)
 
 

@@ -70,6 +70,19 @@ def read_config(directory: str | Path) -> dict[str, Any]:
     return config
 
 
+def model_config(cls, directory: str | Path, config: dict):
+    """The head's config dataclass from config.json's "model" table; a key this textrnn does not
+    know (a bundle from another version) is reported as a bundle error naming the file."""
+    from textrnn.config import from_dict
+    from textrnn.errors import ConfigError
+
+    try:
+        return from_dict(cls, config["model"], "model")
+    except ConfigError as e:
+        raise BundleError(f"{Path(directory) / 'config.json'}: {e.message} ({e.hint})",
+                          hint="re-train the model with this version of textrnn, or use the version that made it") from None
+
+
 def read_metrics(directory: str | Path) -> dict[str, Any]:
     path = Path(directory) / "metrics.json"
     try:

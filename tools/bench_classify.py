@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import random
 import sys
 import time
@@ -24,17 +22,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tools.common import corpora, machine_line, write_section  # noqa: E402
+
 TASKS = {  # model → corpus folder, minority/positive class whose F1 is reported
     "sentiment": ("sst2", "positive"),
     "spam": ("sms_spam", "spam"),
 }
-
-
-def corpora() -> Path:
-    d = os.environ.get("TEXTRNN_CORPORA")
-    if not d:
-        sys.exit("error: set TEXTRNN_CORPORA to the shared corpora folder (the Makefile does)")
-    return Path(d)
 
 
 def baselines(folder: Path, cls: str) -> dict:
@@ -123,12 +116,7 @@ def cross_validate(name: str, folder: Path, k: int = 5) -> dict:
 
 
 def markdown(results: dict, command: str) -> str:
-    import torch
-
-    lines = ["<!-- classify:begin -->", "## Classification", "",
-             f"Command: `{command}`  ",
-             f"Machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
-             f"Python {platform.python_version()}; date {time.strftime('%Y-%m-%d')}.", ""]
+    lines = ["<!-- classify:begin -->", "## Classification", "", f"Command: `{command}`  ", machine_line(), ""]
     for name, r in results.items():
         corpus, cls = TASKS[name]
         s = r["shipped"]
@@ -149,17 +137,6 @@ def markdown(results: dict, command: str) -> str:
     return "\n".join(lines)
 
 
-def write_section(path: Path, section: str, name: str = "classify") -> None:
-    """Replace the `<!-- name:begin -->` ... `<!-- name:end -->` block of a markdown file (or append it)."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\nEvery number here was measured by the command above it.\n\n"
-    begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
-    if begin in text:
-        text = text[: text.index(begin)] + section + text[text.index(end) + len(end):]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--models", nargs="+", default=list(TASKS), choices=list(TASKS))
@@ -177,7 +154,7 @@ def main() -> None:
     print(json.dumps(results, indent=2))
     if args.write:
         command = "python tools/bench_classify.py " + " ".join(sys.argv[1:])
-        write_section(args.write, markdown(results, command))
+        write_section(args.write, markdown(results, command), "classify")
 
 
 if __name__ == "__main__":

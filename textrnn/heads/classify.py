@@ -151,13 +151,13 @@ class Predictor(Predicts):
 
     @classmethod
     def from_bundle(cls, directory: Path, config: dict):
-        from textrnn.bundle import load_weights, read_metrics
+        from textrnn.bundle import load_weights, model_config, read_metrics
         from textrnn.errors import BundleError
         from textrnn.tokenizer import load_tokenizer
 
         if "ensemble" in config:
             return Ensemble.from_bundle(directory, config)
-        cfg = from_dict(ClassifierConfig, config["model"], "model")
+        cfg = model_config(ClassifierConfig, directory, config)
         model = Classifier(cfg)
         try:
             model.load_state_dict(load_weights(directory))

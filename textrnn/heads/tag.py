@@ -219,11 +219,11 @@ class Predictor:
 
     @classmethod
     def from_bundle(cls, directory: Path, config: dict):
-        from textrnn.bundle import load_weights, read_metrics
+        from textrnn.bundle import load_weights, model_config, read_metrics
         from textrnn.errors import BundleError
         from textrnn.tokenizer import load_tokenizer
 
-        cfg = from_dict(TaggerConfig, config["model"], "model")
+        cfg = model_config(TaggerConfig, directory, config)
         model = Tagger(cfg)
         try:
             model.load_state_dict(load_weights(directory))

@@ -1,0 +1,35 @@
+"""What every benchmark script shares: where the corpora are, the machine line, and rewriting
+one section of docs/BENCHMARKS.md."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+
+def corpora() -> Path:
+    d = os.environ.get("TEXTRNN_CORPORA")
+    if not d:
+        sys.exit("error: set TEXTRNN_CORPORA to the shared corpora folder (the Makefile does)")
+    return Path(d)
+
+
+def machine_line() -> str:
+    import torch
+
+    return (f"Machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
+            f"Python {platform.python_version()}; date {time.strftime('%Y-%m-%d')}.")
+
+
+def write_section(path: Path, section: str, name: str) -> None:
+    """Replace the `<!-- name:begin -->` ... `<!-- name:end -->` block of a markdown file (or append it)."""
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\nEvery number here was measured by the command above it.\n\n"
+    begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
+    if begin in text:
+        text = text[: text.index(begin)] + section + text[text.index(end) + len(end):]
+    else:
+        text = text.rstrip() + "\n\n" + section + "\n"
+    path.write_text(text, encoding="utf-8")
