@@ -150,6 +150,33 @@ def save_bundle(directory: str | Path, *, task: str, model_config: dict, state_d
     return Path(directory)
 
 
+def save_ensemble(directory: str | Path, *, task: str, members, model_config: dict, metrics: dict | None,
+                  half: bool = False) -> Path:
+    """Write an ensemble atomically: each member's bundle in `member{k}/`, and a config.json that
+    lists them: `{"ensemble": ["member0", ...], "model": <member0's config>}`."""
+    with atomic_dir(directory) as tmp:
+        names = [f"member{i}" for i in range(len(members))]
+        for name, m in zip(names, members):
+            m.save(tmp / name, half=half)
+        write_meta(tmp, {"task": task, "ensemble": names, "model": model_config}, metrics)
+    return Path(directory)
+
+
+def load_ensemble_members(directory: str | Path, config: dict, load_member) -> list:
+    """Load the members listed by an ensemble's config.json with `load_member(dir, config)`."""
+    names = config["ensemble"]
+    if not names or not all(isinstance(n, str) and n.isidentifier() for n in names):
+        raise BundleError(f"{directory}/config.json: 'ensemble' must list member directory names, got {names!r}",
+                          hint="re-train or re-save the model")
+    members = []
+    for n in names:
+        member_config = read_config(Path(directory) / n)
+        if "ensemble" in member_config:
+            raise BundleError(f"{directory}/{n}: an ensemble inside an ensemble", hint="list plain models")
+        members.append(load_member(Path(directory) / n, member_config))
+    return members
+
+
 def _replace_dir(src: Path, dst: Path) -> None:
     """Move directory `src` to `dst`, replacing any old `dst` with only renames in the way."""
     if dst.exists():

@@ -72,3 +72,22 @@ def test_fused_equals_reference_and_crf_needs_valid_names():
     assert fused.decode(a, lengths) == ref.decode(b, lengths)
     with pytest.raises(ConfigError, match="unknown decoder 'crff'; choose one of: crf, softmax"):
         TaggerConfig(labels=("O", "B-X"), vocab_size=5, chars="a", decoder="crff")
+
+
+@pytest.mark.parametrize("decoder", ["crf", "softmax"])
+def test_ensemble_trains_saves_and_loads(decoder, tmp_path):
+    from textrnn.heads.tag import Ensemble
+    from textrnn.train import train
+
+    final = train(tiny_tag_config(decoder=decoder, epochs=2, ensemble=2), tmp_path / "run", quiet=True)
+    assert final["ensemble"] == 2 and "f1" in final["dev"]
+    ens = textrnn.load(tmp_path / "run" / "model")
+    assert isinstance(ens, Ensemble) and len(ens.members) == 2
+    texts = ["Anna lives in Rome .", ""]
+    first = ens.predict(texts)
+    assert first == textrnn.load(tmp_path / "run" / "model").predict(texts)
+    if decoder == "crf":  # the ensemble's CRF is the members' average
+        mean = (ens.members[0].model.crf.transitions + ens.members[1].model.crf.transitions) / 2
+        assert torch.allclose(ens.crf.transitions, mean)
+    one = ens.members[0].predict(texts)[0]
+    assert len(one["tags"]) == len(first[0]["tags"]) == 5

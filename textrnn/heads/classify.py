@@ -193,32 +193,16 @@ class Ensemble(Predicts):
         return torch.stack([m.probabilities(texts, batch_size) for m in self.members]).mean(0)  # (N, C)
 
     def save(self, directory, metrics: dict | None = None, half: bool = False):
-        from textrnn.bundle import atomic_dir, write_meta
+        from textrnn.bundle import save_ensemble
 
-        with atomic_dir(directory) as tmp:
-            names = [f"member{i}" for i in range(len(self.members))]
-            for name, m in zip(names, self.members):
-                m.save(tmp / name, half=half)
-            write_meta(tmp, {"task": TASK, "ensemble": names, "model": to_dict(self.config)},
-                       metrics if metrics is not None else self.metrics)
-        return Path(directory)
+        return save_ensemble(directory, task=TASK, members=self.members, model_config=to_dict(self.config),
+                             metrics=metrics if metrics is not None else self.metrics, half=half)
 
     @classmethod
     def from_bundle(cls, directory: Path, config: dict):
-        from textrnn.bundle import read_config, read_metrics
-        from textrnn.errors import BundleError
+        from textrnn.bundle import load_ensemble_members, read_metrics
 
-        names = config["ensemble"]
-        if not names or not all(isinstance(n, str) and n.isidentifier() for n in names):
-            raise BundleError(f"{directory}/config.json: 'ensemble' must list member directory names, got {names!r}",
-                              hint="re-train or re-save the model")
-        members = []
-        for n in names:
-            member_config = read_config(Path(directory) / n)
-            if "ensemble" in member_config:
-                raise BundleError(f"{directory}/{n}: an ensemble inside an ensemble", hint="list plain models")
-            members.append(Predictor.from_bundle(Path(directory) / n, member_config))
-        return cls(members, read_metrics(directory))
+        return cls(load_ensemble_members(directory, config, Predictor.from_bundle), read_metrics(directory))
 
 
 def evaluate(predictor: Predicts, examples: list[tuple[str, str]], batch_size: int = 64) -> dict:

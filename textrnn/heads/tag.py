@@ -135,39 +135,21 @@ def make_batch(encoded: list[tuple[list[int], list[list[int]], list[int]]]):
     return words, chars, casings, lengths
 
 
-class Predictor:
-    """Tokenizer + tagger + tag names: what `textrnn.load("ner")` returns."""
+class Tags:
+    """What every tagger offers: `tag_tokens` on token lists and `predict` on raw lines, on top
+    of `decode_batch` (a batch of token lists → tag ids), which subclasses provide."""
 
     task = TASK
-
-    def __init__(self, model: Tagger, tokenizer, metrics: dict | None = None):
-        self.model = model.eval()
-        self.tokenizer = tokenizer
-        self.config = model.config
-        self.labels = list(model.config.labels)
-        self.metrics = metrics or {}
-        self.char_index = {c: i + 2 for i, c in enumerate(model.config.chars)}
-        self._cache: dict[str, tuple[int, list[int], int]] = {}  # word → its ids (words repeat a lot)
-        self.split_long = 0  # sentences longer than max_len, tagged in pieces (the CLI says so once)
+    config: TaggerConfig
+    labels: list[str]
+    split_long = 0  # sentences longer than max_len, tagged in pieces (the CLI says so once)
 
     @property
     def spans(self) -> bool:
         return self.config.scheme == "bio"
 
-    def encode_word(self, word: str) -> tuple[int, list[int], int]:
-        hit = self._cache.get(word)
-        if hit is None:
-            get = self.char_index.get
-            hit = (self.tokenizer.index.get(word_key(word), 1),
-                   [get(c, 1) for c in clip_word(word, self.config.max_word_chars)] or [1],
-                   casing(word))
-            if len(self._cache) < 200_000:
-                self._cache[word] = hit
-        return hit
-
-    def encode(self, tokens: list[str]):
-        enc = [self.encode_word(t) for t in tokens]
-        return [e[0] for e in enc], [e[1] for e in enc], [e[2] for e in enc]
+    def decode_batch(self, batch: list[list[str]]) -> list[list[int]]:
+        raise NotImplementedError
 
     @torch.inference_mode()
     def tag_tokens(self, sentences: list[list[str]], batch_size: int = 64) -> list[list[str]]:
@@ -175,14 +157,11 @@ class Predictor:
         m = self.config.max_len
         pieces = [(i, s[k: k + m]) for i, s in enumerate(sentences) for k in range(0, len(s), m)]
         self.split_long += sum(len(s) > m for s in sentences)
-        encoded = [self.encode(p) for _, p in pieces]
-        order = sorted(range(len(pieces)), key=lambda j: len(pieces[j][1]))
+        order = sorted(range(len(pieces)), key=lambda j: len(pieces[j][1]))  # batches of similar length
         tags: list[list[int]] = [[] for _ in pieces]
         for b in range(0, len(order), batch_size):
             idx = order[b: b + batch_size]
-            words, chars, casings, lengths = make_batch([encoded[j] for j in idx])
-            emissions, _ = self.model(words, chars, casings, lengths)
-            for j, row in zip(idx, self.model.decode(emissions, lengths)):
+            for j, row in zip(idx, self.decode_batch([pieces[j][1] for j in idx])):
                 tags[j] = row
         out: list[list[str]] = [[] for _ in sentences]
         for (i, _), row in zip(pieces, tags):
@@ -209,6 +188,43 @@ class Predictor:
                                 "start": offsets[s][0], "end": offsets[e - 1][1]} for s, e, kind in bio_spans(tags)]
         return rec
 
+
+class Predictor(Tags):
+    """Tokenizer + tagger + tag names: what `textrnn.load("ner")` returns."""
+
+    def __init__(self, model: Tagger, tokenizer, metrics: dict | None = None):
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.config = model.config
+        self.labels = list(model.config.labels)
+        self.metrics = metrics or {}
+        self.char_index = {c: i + 2 for i, c in enumerate(model.config.chars)}
+        self._cache: dict[str, tuple[int, list[int], int]] = {}  # word → its ids (words repeat a lot)
+
+    def encode_word(self, word: str) -> tuple[int, list[int], int]:
+        hit = self._cache.get(word)
+        if hit is None:
+            get = self.char_index.get
+            hit = (self.tokenizer.index.get(word_key(word), 1),
+                   [get(c, 1) for c in clip_word(word, self.config.max_word_chars)] or [1],
+                   casing(word))
+            if len(self._cache) < 200_000:
+                self._cache[word] = hit
+        return hit
+
+    def encode(self, tokens: list[str]):
+        enc = [self.encode_word(t) for t in tokens]
+        return [e[0] for e in enc], [e[1] for e in enc], [e[2] for e in enc]
+
+    def emissions(self, batch: list[list[str]]):
+        """Tag scores (B, T, C) and lengths (B,) of a batch of token lists."""
+        words, chars, casings, lengths = make_batch([self.encode(p) for p in batch])
+        return self.model(words, chars, casings, lengths)[0], lengths
+
+    def decode_batch(self, batch: list[list[str]]) -> list[list[int]]:
+        emissions, lengths = self.emissions(batch)
+        return self.model.decode(emissions, lengths)
+
     # -- save / load -------------------------------------------------------------------------
     def save(self, directory, metrics: dict | None = None, half: bool = False):
         from textrnn.bundle import save_bundle
@@ -223,6 +239,8 @@ class Predictor:
         from textrnn.errors import BundleError
         from textrnn.tokenizer import load_tokenizer
 
+        if "ensemble" in config:
+            return Ensemble.from_bundle(directory, config)
         cfg = model_config(TaggerConfig, directory, config)
         model = Tagger(cfg)
         try:
@@ -233,7 +251,52 @@ class Predictor:
         return cls(model, load_tokenizer(directory), read_metrics(directory))
 
 
-def evaluate(predictor: Predictor, examples: list[tuple[list[str], list[str]]], batch_size: int = 64) -> dict:
+class Ensemble(Tags):
+    """Several taggers with the same tags whose scores are averaged: log-probabilities for softmax
+    taggers; emissions and transition scores for CRF taggers, decoded by one Viterbi pass."""
+
+    def __init__(self, members: list[Predictor], metrics: dict | None = None):
+        from textrnn.errors import BundleError
+
+        first = members[0].config
+        if any((m.labels, m.config.decoder, m.config.scheme) != (members[0].labels, first.decoder, first.scheme)
+               for m in members):
+            raise BundleError("ensemble members differ in tags or decoder", hint="combine models of the same task")
+        self.members = members
+        self.config = first
+        self.labels = members[0].labels
+        self.metrics = metrics or {}
+        self.crf = None
+        if first.decoder == "crf":
+            crfs = [m.model.crf for m in members]
+            self.crf = CRF(len(self.labels), *(bio_constraints(self.labels) if first.scheme == "bio" else (None, None)))
+            for name, p in self.crf.named_parameters():
+                p.data = torch.stack([getattr(c, name).data for c in crfs]).mean(0)
+
+    def decode_batch(self, batch: list[list[str]]) -> list[list[int]]:
+        scores = []
+        for m in self.members:
+            emissions, lengths = m.emissions(batch)
+            scores.append(emissions if self.crf is not None else emissions.log_softmax(-1))
+        mean = torch.stack(scores).mean(0)                         # (B, T, C)
+        if self.crf is not None:
+            return self.crf.decode(mean, torch.arange(mean.size(1)).unsqueeze(0) < lengths.unsqueeze(1))
+        return [row[:n] for row, n in zip(mean.argmax(2).tolist(), lengths.tolist())]
+
+    def save(self, directory, metrics: dict | None = None, half: bool = False):
+        from textrnn.bundle import save_ensemble
+
+        return save_ensemble(directory, task=TASK, members=self.members, model_config=to_dict(self.config),
+                             metrics=metrics if metrics is not None else self.metrics, half=half)
+
+    @classmethod
+    def from_bundle(cls, directory: Path, config: dict):
+        from textrnn.bundle import load_ensemble_members, read_metrics
+
+        return cls(load_ensemble_members(directory, config, Predictor.from_bundle), read_metrics(directory))
+
+
+def evaluate(predictor: Tags, examples: list[tuple[list[str], list[str]]], batch_size: int = 64) -> dict:
     """POS: per-word `accuracy`. Entities: conlleval's span precision/recall/`f1` (+ per type)."""
     from textrnn.errors import InputError
     from textrnn.metrics import span_f1, token_accuracy
@@ -248,7 +311,7 @@ def evaluate(predictor: Predictor, examples: list[tuple[list[str], list[str]]], 
 
 
 # -- what the training loop needs from this head ---------------------------------------------
-def headline(predictor: Predictor) -> str:
+def headline(predictor: Tags) -> str:
     """The dev metric that selects the best epoch (higher is better)."""
     return "f1" if predictor.spans else "accuracy"
 
