@@ -25,13 +25,14 @@ test:
 
 # Rebuild the shipped models from the shared corpora (see docs/BENCHMARKS.md for times and scores).
 pretrained:
-	$(BIN)python tools/build_pretrained.py spam sentiment
+	$(BIN)python tools/build_pretrained.py spam sentiment embeddings ner pos
 
 # Rewrites the tables in docs/BENCHMARKS.md; scikit-learn is for the baselines only.
 bench:
 	$(BIN)python -m pip install -q scikit-learn
 	$(BIN)python tools/bench_startup.py --write docs/BENCHMARKS.md
 	$(BIN)python tools/bench_classify.py --cv --write docs/BENCHMARKS.md
+	$(BIN)python tools/bench_tag.py --write docs/BENCHMARKS.md
 
 clean:
 	rm -rf runs .pytest_cache

@@ -146,8 +146,10 @@ epochs = 1
 def test_train_example_and_models():
     r = run("train", "--example", "classify")
     assert r.exit_code == 0 and 'task = "classify"' in r.stdout
+    r = run("train", "--example", "tag")
+    assert r.exit_code == 0 and 'decoder = "crf"' in r.stdout
     r = run("train", "--example", "clasify")
-    assert r.exit_code == 1 and "choose one of: classify" in r.stderr
+    assert r.exit_code == 1 and "choose one of: classify, tag" in r.stderr
     assert run("models").exit_code == 0
 
 

@@ -55,3 +55,10 @@ def test_init_from_another_model(tmp_path, tiny_model):
     b = textrnn.load(tmp_path / "run" / "model").model.state_dict()
     # lr 0: the initialised weights come through unchanged, under the same tokenizer
     assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_init_that_does_not_exist_says_how_to_build_it(tmp_path):
+    cfg = {**tiny_classify_config(epochs=1), "init": str(tmp_path / "nope")}
+    with pytest.raises(ConfigError, match="no model directory at") as e:
+        train(cfg, tmp_path / "run", quiet=True)
+    assert "make pretrained" in e.value.hint

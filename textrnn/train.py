@@ -121,6 +121,9 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
     random.seed(tc.seed)
     torch.manual_seed(tc.seed)
     init_dir = resolve_data_path(run.init, base) if run.init else None
+    if init_dir is not None and not init_dir.is_dir():
+        raise ConfigError(f"init {run.init!r}: no model directory at {init_dir}",
+                          hint="build it first: `make pretrained` builds runs/embeddings (tools/pretrain_embeddings.py)")
     if resume:
         tokenizer = load_tokenizer(ckpt)
     elif init_dir is not None:

@@ -73,14 +73,14 @@ def word_only_baseline(tagger):
     return Predictor(Tagger(cfg), tagger.tokenizer)
 
 
-def bench(name: str, speed: bool) -> dict:
+def bench(name: str, speed: bool, path: str | None = None) -> dict:
     import textrnn
     from textrnn.bundle import read_metrics, resolve_model
     from textrnn.data import read_tagged
     from textrnn.heads.tag import evaluate
 
-    tagger = textrnn.load(name, task="tag")
-    directory = resolve_model(name)
+    tagger = textrnn.load(path or name, task="tag")
+    directory = resolve_model(path or name)
     dev_file, test_file = CORPORA[name]
     out = {"size_mb": sum(p.stat().st_size for p in directory.rglob("*") if p.is_file()) / 1e6,
            "parameters": sum(p.numel() for p in tagger.model.parameters()),
@@ -138,9 +138,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--models", nargs="+", default=list(CORPORA), choices=list(CORPORA))
     ap.add_argument("--no-speed", action="store_true", help="skip the speed measurement")
+    ap.add_argument("--path", action="append", default=[], metavar="NAME=DIR",
+                    help="score the model directory DIR in place of the shipped NAME (e.g. ner=runs/ner/model)")
     ap.add_argument("--write", type=Path, help="replace the tagging section of this markdown file")
     args = ap.parse_args()
-    results = {name: bench(name, not args.no_speed) for name in args.models}
+    paths = dict(p.split("=", 1) for p in args.path)
+    results = {name: bench(name, not args.no_speed, paths.get(name)) for name in args.models}
     print(json.dumps(results, indent=2))
     if args.write:
         write_section(args.write, markdown(results, "python tools/bench_tag.py " + " ".join(sys.argv[1:])), "tag")

@@ -1,11 +1,15 @@
 """Rebuild the shipped models from the shared corpora.
 
-    TEXTRNN_CORPORA=../shared/corpora python tools/build_pretrained.py spam sentiment [--force]
+    TEXTRNN_CORPORA=../shared/corpora python tools/build_pretrained.py spam sentiment embeddings ner pos [--force]
 
 Each NAME trains from textrnn/configs/NAME.toml into runs/NAME (resuming it if it was
 interrupted), then installs the best model into textrnn/pretrained/NAME — only when its dev score
 beats the shipped model's (git keeps every committed blob, so we commit only improvements), or
 with --force. Training logs go to stderr and runs/NAME/metrics.jsonl.
+
+`embeddings` is not a shipped model but a step: the word vectors the taggers start from
+(tools/pretrain_embeddings.py → runs/embeddings/model, which ner.toml and pos.toml name as `init`);
+it is built only if missing, so list it before `ner` and `pos`.
 """
 
 from __future__ import annotations
@@ -20,6 +24,13 @@ sys.path.insert(0, str(ROOT))
 
 
 def build(name: str, force: bool, runs: Path) -> None:
+    if name == "embeddings":
+        import subprocess
+
+        if not (runs / "embeddings" / "model" / "model.safetensors").is_file():
+            subprocess.run([sys.executable, str(ROOT / "tools" / "pretrain_embeddings.py"), "--out", str(runs / "embeddings")],
+                           check=True)
+        return
     from textrnn.bundle import PRETRAINED_DIR, read_metrics
     from textrnn.config import load_toml
     from textrnn.train import train

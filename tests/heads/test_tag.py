@@ -91,3 +91,14 @@ def test_ensemble_trains_saves_and_loads(decoder, tmp_path):
         assert torch.allclose(ens.crf.transitions, mean)
     one = ens.members[0].predict(texts)[0]
     assert len(one["tags"]) == len(first[0]["tags"]) == 5
+
+
+def test_frozen_word_vectors_stay_as_initialised(tmp_path, tiny_ner):
+    from textrnn.train import train
+
+    config = {**tiny_tag_config(epochs=1), "init": str(tiny_ner)}
+    config["model"]["freeze_words"] = True
+    train(config, tmp_path / "run", quiet=True)
+    before = textrnn.load(tiny_ner).model.features.words.weight
+    after = textrnn.load(tmp_path / "run" / "model").model.features.words.weight
+    assert torch.equal(before, after)

@@ -9,7 +9,7 @@ from pathlib import Path
 from textrnn.errors import ConfigError
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
-EXAMPLES = {"classify": "spam.toml"}  # self-contained (sentiment.toml starts from a pretrained encoder)
+EXAMPLES = {"classify": "spam.toml", "tag": "ner.toml"}
 
 
 def example_config(task: str) -> str:

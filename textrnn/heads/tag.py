@@ -41,6 +41,8 @@ class TaggerConfig:
     chars: str                     # the character vocabulary, in id order from id 2 (0 pad, 1 unknown)
     scheme: str = "none"           # bio (entity spans; set from the labels) | none (POS)
     word_dim: int = 100            # E: word vector size
+    freeze_words: bool = False     # keep the word vectors as initialised (pretrained ones stay in one space
+                                   # with the vectors of words never seen in the tagged training data)
     char_dim: int = 30             # character vector size
     char_filters: int = 50         # F: char-CNN output size; 0 turns character features off
     char_width: int = 3            # characters each char-CNN filter sees
@@ -82,6 +84,8 @@ class Tagger(nn.Module):
         super().__init__()
         self.config = config
         self.features = WordFeatures(config.features_config())
+        if config.freeze_words:
+            self.features.words.weight.requires_grad_(False)
         self.encoder = Encoder(config.encoder_config())
         self.dropout = nn.Dropout(config.dropout)
         self.output = nn.Linear(config.encoder_config().output_size, len(config.labels))
