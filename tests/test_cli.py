@@ -74,17 +74,24 @@ def test_output_is_atomic_and_needs_force(tiny_model, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.txt", "in.txt", "out.tsv"]
 
 
-@pytest.mark.parametrize("content,message", [
+BAD_FILES = [  # (file content or None for a missing file, the message expected)
     (None, "no such file"),
     (b"", "is empty"),
     (b"\x00\x00PK", "NUL bytes"),
-    (b"caf\xe9\n", "in.txt:1: not valid UTF-8"),
-])
-def test_classify_bad_input(tiny_model, tmp_path, content, message):
+    (b"ok\ncaf\xe9\n", "in.txt:2: not valid UTF-8"),
+]
+
+
+def bad_file(tmp_path, content):
     f = tmp_path / "in.txt"
     if content is not None:
         f.write_bytes(content)
-    r = run("classify", f, "--model", tiny_model)
+    return f
+
+
+@pytest.mark.parametrize("content,message", BAD_FILES)
+def test_classify_bad_input(tiny_model, tmp_path, content, message):
+    r = run("classify", bad_file(tmp_path, content), "--model", tiny_model)
     assert r.exit_code == 1
     assert message in r.stderr and "hint:" in r.stderr and "Traceback" not in r.stderr
     assert r.stdout == ""

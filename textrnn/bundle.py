@@ -150,6 +150,29 @@ def save_bundle(directory: str | Path, *, task: str, model_config: dict, state_d
     return Path(directory)
 
 
+def save_predictor(predictor, directory: str | Path, *, task: str, metrics: dict | None = None,
+                   half: bool = False) -> Path:
+    """Save a head's predictor (its `.config` dataclass, `.model`, `.tokenizer`, `.metrics`) as a bundle."""
+    from textrnn.config import to_dict
+
+    return save_bundle(directory, task=task, model_config=to_dict(predictor.config),
+                       state_dict=predictor.model.state_dict(), tokenizer=predictor.tokenizer,
+                       metrics=metrics if metrics is not None else predictor.metrics, half=half)
+
+
+def load_model(directory: str | Path, config: dict, config_cls, model_cls):
+    """(model, tokenizer, metrics) of a bundle: `model_cls(config_cls(...))` with its weights."""
+    from textrnn.tokenizer import load_tokenizer
+
+    model = model_cls(model_config(config_cls, directory, config))
+    try:
+        model.load_state_dict(load_weights(directory))
+    except RuntimeError as e:
+        raise BundleError(f"{directory}/model.safetensors: does not match config.json ({str(e).splitlines()[0]})",
+                          hint="re-train or re-save the model") from None
+    return model, load_tokenizer(directory), read_metrics(directory)
+
+
 def save_ensemble(directory: str | Path, *, task: str, members, model_config: dict, metrics: dict | None,
                   half: bool = False) -> Path:
     """Write an ensemble atomically: each member's bundle in `member{k}/`, and a config.json that

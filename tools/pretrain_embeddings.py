@@ -6,8 +6,9 @@ embeddings): skip-gram with negative sampling (Mikolov et al. 2013, "word2vec").
 Text: WikiText-2, PTB, CoNLL-2003, UD English EWT, WNUT-17, SST-2 and Multi30k (English side),
 train splits only — never a dev or test file. Words are normalised as the taggers look them up
 (`textrnn.embedding.word_key`: lower-cased, digits → 0). The result is a bundle directory whose
-tokenizer is the vocabulary and whose weight `features.words.weight` (V, dim) initialises a
-tagger's word embedding through `init = ".../model"` in its config.
+tokenizer is the vocabulary and whose weight (V, dim), stored as `features.words.weight` and as
+`embedding.weight`, initialises a tagger's or a classifier's word embedding through
+`init = ".../model"` in its config.
 
 Each word predicts the words within a random window of up to `window` on each side against
 `negative` noise words drawn from the unigram distribution to the 3/4 power; frequent words are
@@ -142,8 +143,11 @@ def main() -> None:
             print(f"  {probe}: {', '.join(vocab[i] for i in near)}", file=sys.stderr)
     # scale to the spread of a freshly initialised embedding (N(0, 1)), which the taggers are tuned for
     weight = weight / weight[4:].std()
+    # Saved under the names the tagger and the classifier give their word embedding, so `init` finds
+    # it in either; the tokenizer splits raw text into lower-cased Penn Treebank words like theirs.
     save_bundle(args.out / "model", task="embeddings", model_config={"dim": D, "vocab_size": V},
-                state_dict={"features.words.weight": weight}, tokenizer=WordTokenizer(vocab, split="whitespace"),
+                state_dict={"features.words.weight": weight, "embedding.weight": weight.clone()},
+                tokenizer=WordTokenizer(vocab, lowercase=True, split="words"),
                 metrics={"words": int(total), "sentences": len(sents), "seconds": round(time.time() - t0),
                          "command": "python tools/pretrain_embeddings.py " + " ".join(sys.argv[1:])})
     print(f"saved {args.out / 'model'}", file=sys.stderr)

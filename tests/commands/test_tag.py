@@ -5,7 +5,7 @@ import json
 import pytest
 
 from tests.conftest import FIXTURES
-from tests.test_cli import run
+from tests.test_cli import BAD_FILES, bad_file, run
 
 
 def test_tag_formats_keep_lines_aligned(tiny_ner, tmp_path):
@@ -51,18 +51,11 @@ def test_long_lines_and_control_characters(tiny_ner):
     assert lines[1] == "Karl/B-PER Weber/I-PER"   # control characters are not words
 
 
-@pytest.mark.parametrize("content,message", [
-    (None, "no such file"),
-    (b"", "is empty"),
-    (b"\x00\x00PK", "NUL bytes"),
-    (b"Rome\n\xe9t\xe9\n", "in.txt:2: not valid UTF-8"),
-])
+@pytest.mark.parametrize("content,message", BAD_FILES)
 def test_tag_bad_input(tiny_ner, tmp_path, content, message):
-    f = tmp_path / "in.txt"
-    if content is not None:
-        f.write_bytes(content)
-    r = run("tag", f, "--model", tiny_ner)
-    assert r.exit_code == 1 and message in r.stderr and "Traceback" not in r.stderr
+    r = run("tag", bad_file(tmp_path, content), "--model", tiny_ner)
+    assert r.exit_code == 1 and message in r.stderr and "hint:" in r.stderr and "Traceback" not in r.stderr
+    assert r.stdout == ""
 
 
 def test_conll_wrong_columns_and_wrong_model(tiny_ner, tiny_model, tmp_path):

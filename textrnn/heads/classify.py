@@ -143,28 +143,17 @@ class Predictor(Predicts):
 
     # -- save / load -------------------------------------------------------------------------
     def save(self, directory, metrics: dict | None = None, half: bool = False):
-        from textrnn.bundle import save_bundle
+        from textrnn.bundle import save_predictor
 
-        return save_bundle(directory, task=TASK, model_config=to_dict(self.config),
-                           state_dict=self.model.state_dict(), tokenizer=self.tokenizer,
-                           metrics=metrics if metrics is not None else self.metrics, half=half)
+        return save_predictor(self, directory, task=TASK, metrics=metrics, half=half)
 
     @classmethod
     def from_bundle(cls, directory: Path, config: dict):
-        from textrnn.bundle import load_weights, model_config, read_metrics
-        from textrnn.errors import BundleError
-        from textrnn.tokenizer import load_tokenizer
+        from textrnn.bundle import load_model
 
         if "ensemble" in config:
             return Ensemble.from_bundle(directory, config)
-        cfg = model_config(ClassifierConfig, directory, config)
-        model = Classifier(cfg)
-        try:
-            model.load_state_dict(load_weights(directory))
-        except RuntimeError as e:
-            raise BundleError(f"{directory}/model.safetensors: does not match config.json ({str(e).splitlines()[0]})",
-                              hint="re-train or re-save the model") from None
-        return cls(model, load_tokenizer(directory), read_metrics(directory))
+        return cls(*load_model(directory, config, ClassifierConfig, Classifier))
 
 
 class Ensemble(Predicts):
