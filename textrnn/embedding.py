@@ -1,15 +1,18 @@
 """Word representations for taggers: a word vector, a character-level vector and a casing feature.
 
-    words (B, T) ──► word embedding (B, T, E)        lower-cased, digits → 0: "Paris" = "paris"
-    chars (B, T, W) ─► char-CNN, max over W (B, T, F) spelling: "-ing", "Mc…", capitals, digits
-    casing (B, T) ──► casing embedding (B, T, S)     lower / Title / UPPER / mixed / digits / other
+    words (B, T) ─────► word embedding (B, T, E)     lower-cased, digits → 0: "Paris" = "paris"
+    spellings (U, W) ─► char-CNN, max over W (U, F)  spelling: "-ing", "Mc…", capitals, digits
+      spelling_ids (B, T) pick each token's row → (B, T, F)
+    casings (B, T) ───► casing embedding (B, T, S)   lower / Title / UPPER / mixed / digits / other
 
 concatenated to (B, T, E + F + S). The char-CNN (Ma & Hovy 2016) gives a word never seen in
 training a useful vector from its spelling, which is why taggers with character features beat
 word-only ones by several points on unseen words (Lample et al. 2016; Plank et al. 2016).
 
-W is the number of characters kept per word: long words keep their first and last `W/2`
-characters (prefixes and suffixes carry the signal).
+The char-CNN runs once per *distinct* word of the batch (U of them, row 0 the padding word): words
+repeat a lot ("the", ","), so this is cheaper than running it on all B·T tokens. W is the number
+of characters kept per word: long words keep their first and last `W/2` characters (prefixes and
+suffixes carry the signal).
 """
 
 from __future__ import annotations
@@ -81,18 +84,16 @@ class WordFeatures(nn.Module):
         if config.casing_dim:
             self.casing = nn.Embedding(len(CASINGS), config.casing_dim, padding_idx=0)
 
-    def forward(self, words, chars, casings):
-        """words (B, T), chars (B, T, W), casings (B, T) → (B, T, E + F + S)."""
+    def forward(self, words, spellings, spelling_ids, casings):
+        """words (B, T), spellings (U, W), spelling_ids (B, T), casings (B, T) → (B, T, E + F + S)."""
         parts = [self.words(words)]                                # (B, T, E)
         if self.config.char_filters:
-            B, T, W = chars.shape
-            c = self.chars(chars.view(B * T, W)).transpose(1, 2)   # (B·T, char_dim, W)
-            h = self.conv(c)                                       # (B·T, F, W)
+            c = self.chars(spellings).transpose(1, 2)              # (U, char_dim, W)
+            h = self.conv(c)                                       # (U, F, W)
             # padding characters must not win the max: push them to -inf first
-            pad = (chars.view(B * T, 1, W) == 0)
-            h = h.masked_fill(pad, float("-inf")).max(2).values    # (B·T, F)
-            h = torch.nan_to_num(h, neginf=0.0)                    # padded words: no characters at all
-            parts.append(torch.tanh(h).view(B, T, -1))             # (B, T, F)
+            h = h.masked_fill((spellings == 0).unsqueeze(1), float("-inf")).max(2).values  # (U, F)
+            h = torch.tanh(torch.nan_to_num(h, neginf=0.0))        # the padding word has no characters: 0
+            parts.append(h[spelling_ids])                          # (B, T, F)
         if self.config.casing_dim:
             parts.append(self.casing(casings))                     # (B, T, S)
         return torch.cat(parts, 2)

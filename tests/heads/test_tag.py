@@ -5,7 +5,7 @@ import torch
 
 import textrnn
 from textrnn.errors import ConfigError, InputError
-from textrnn.heads.tag import Tagger, TaggerConfig, evaluate
+from textrnn.heads.tag import Tagger, TaggerConfig, evaluate, make_batch
 from tests.conftest import FIXTURES, tiny_tag_config
 
 
@@ -62,12 +62,12 @@ def test_fused_equals_reference_and_crf_needs_valid_names():
     fused = Tagger(cfg).eval()
     ref = Tagger(TaggerConfig(**{**cfg.__dict__, "impl": "reference"})).eval()
     ref.load_state_dict(fused.state_dict())
-    words = torch.tensor([[4, 5, 6], [7, 8, 0]])
-    chars = torch.randint(1, 5, (2, 3, 4))
-    casings = torch.tensor([[1, 2, 3], [1, 1, 0]])
-    lengths = torch.tensor([3, 2])
-    a, _ = fused(words, chars, casings, lengths)
-    b, _ = ref(words, chars, casings, lengths)
+    inputs = make_batch([([4, 5, 6], [(2, 3), (4,), (2, 3)], [1, 2, 1]), ([7, 8], [(3, 3, 3, 2), (4, 2)], [3, 1])])
+    words, spellings, spelling_ids, casings, lengths = inputs
+    assert spellings.tolist() == [[0, 0, 0, 0], [2, 3, 0, 0], [4, 0, 0, 0], [3, 3, 3, 2], [4, 2, 0, 0]]
+    assert spelling_ids.tolist() == [[1, 2, 1], [3, 4, 0]] and lengths.tolist() == [3, 2]
+    a, _ = fused(*inputs)
+    b, _ = ref(*inputs)
     assert torch.allclose(a[0], b[0], atol=1e-5) and torch.allclose(a[1, :2], b[1, :2], atol=1e-5)
     assert fused.decode(a, lengths) == ref.decode(b, lengths)
     with pytest.raises(ConfigError, match="unknown decoder 'crff'; choose one of: crf, softmax"):

@@ -1,6 +1,6 @@
 """Sequence tagging: many-to-many. Part-of-speech (UD English EWT) and named entities (CoNLL-2003).
 
-    words, chars, casing → WordFeatures (B, T, E+F+S) → Encoder (B, T, D·K) → linear (B, T, C)
+    words, spellings, casing → WordFeatures (B, T, E+F+S) → Encoder (B, T, D·K) → linear (B, T, C)
                                                              → softmax per token, or CRF over the sentence
 
 - WordFeatures (embedding.py): a lower-cased word vector, a char-CNN vector from the spelling and
@@ -93,13 +93,14 @@ class Tagger(nn.Module):
             allowed = bio_constraints(list(config.labels)) if config.scheme == "bio" else (None, None)
             self.crf = CRF(len(config.labels), *allowed)
 
-    def forward(self, words, chars, casings, lengths, targets=None):
-        """words (B, T), chars (B, T, W), casings (B, T), lengths (B,), targets (B, T) or None
-        → (emissions (B, T, C), loss or None). The loss is per sentence, averaged over the batch."""
+    def forward(self, words, spellings, spelling_ids, casings, lengths, targets=None):
+        """words (B, T), spellings (U, W), spelling_ids (B, T), casings (B, T), lengths (B,) (see
+        make_batch), targets (B, T) or None → (emissions (B, T, C), loss or None). The loss is per
+        sentence, averaged over the batch."""
         if self.training and self.config.word_dropout:
             drop = torch.rand(words.shape) < self.config.word_dropout
             words = words.masked_fill(drop & (words > 0), 1)       # 1 = <unk>
-        x = self.dropout(self.features(words, chars, casings))     # (B, T, E+F+S)
+        x = self.dropout(self.features(words, spellings, spelling_ids, casings))  # (B, T, E+F+S)
         outputs, _ = self.encoder(x, lengths)                      # (B, T, D·K)
         emissions = self.output(self.dropout(outputs))             # (B, T, C)
         if targets is None:
@@ -120,23 +121,23 @@ class Tagger(nn.Module):
         return [row[:n] for row, n in zip(best, lengths.tolist())]
 
 
-def make_batch(encoded: list[tuple[list[int], list[list[int]], list[int]]]):
-    """[(word ids, char ids per word, casings)] → words (B, T), chars (B, T, W), casings (B, T), lengths (B,)."""
+def make_batch(encoded: list[tuple[list[int], list[tuple[int, ...]], list[int]]]):
+    """[(word ids, char ids per word, casings)] → words (B, T), spellings (U, W), spelling_ids (B, T),
+    casings (B, T), lengths (B,). `spellings` holds each distinct word's character ids once (row 0:
+    the padding word) and `spelling_ids` points every token at its row."""
     B = len(encoded)
     T = max(1, max(len(w) for w, _, _ in encoded))
-    W = max([len(c) for _, cs, _ in encoded for c in cs] or [1])
-    words = torch.zeros(B, T, dtype=torch.long)
-    casings = torch.zeros(B, T, dtype=torch.long)
-    chars = torch.zeros(B, T, W, dtype=torch.long)
-    for b, (w, cs, k) in enumerate(encoded):
-        n = len(w)
-        if n:
-            words[b, :n] = torch.tensor(w)
-            casings[b, :n] = torch.tensor(k)
-            flat = [c + [0] * (W - len(c)) for c in cs]
-            chars[b, :n] = torch.tensor(flat)
+    rows: dict[tuple[int, ...], int] = {(): 0}
+    words, casings, spelling_ids = [], [], []
+    for w, cs, k in encoded:
+        pad = [0] * (T - len(w))
+        words.append(w + pad)
+        casings.append(k + pad)
+        spelling_ids.append([rows.setdefault(c, len(rows)) for c in cs] + pad)
+    W = max(1, max(map(len, rows)))
+    spellings = [list(c) + [0] * (W - len(c)) for c in rows]  # dicts keep insertion order: row i is id i
     lengths = torch.tensor([max(1, len(w)) for w, _, _ in encoded])
-    return words, chars, casings, lengths
+    return (torch.tensor(words), torch.tensor(spellings), torch.tensor(spelling_ids), torch.tensor(casings), lengths)
 
 
 class Tags:
@@ -203,14 +204,14 @@ class Predictor(Tags):
         self.labels = list(model.config.labels)
         self.metrics = metrics or {}
         self.char_index = {c: i + 2 for i, c in enumerate(model.config.chars)}
-        self._cache: dict[str, tuple[int, list[int], int]] = {}  # word → its ids (words repeat a lot)
+        self._cache: dict[str, tuple[int, tuple[int, ...], int]] = {}  # word → its ids (words repeat a lot)
 
-    def encode_word(self, word: str) -> tuple[int, list[int], int]:
+    def encode_word(self, word: str) -> tuple[int, tuple[int, ...], int]:
         hit = self._cache.get(word)
         if hit is None:
             get = self.char_index.get
             hit = (self.tokenizer.index.get(word_key(word), 1),
-                   [get(c, 1) for c in clip_word(word, self.config.max_word_chars)] or [1],
+                   tuple(get(c, 1) for c in clip_word(word, self.config.max_word_chars)) or (1,),
                    casing(word))
             if len(self._cache) < 200_000:
                 self._cache[word] = hit
@@ -222,8 +223,8 @@ class Predictor(Tags):
 
     def emissions(self, batch: list[list[str]]):
         """Tag scores (B, T, C) and lengths (B,) of a batch of token lists."""
-        words, chars, casings, lengths = make_batch([self.encode(p) for p in batch])
-        return self.model(words, chars, casings, lengths)[0], lengths
+        *inputs, lengths = make_batch([self.encode(p) for p in batch])
+        return self.model(*inputs, lengths)[0], lengths
 
     def decode_batch(self, batch: list[list[str]]) -> list[list[int]]:
         emissions, lengths = self.emissions(batch)
@@ -347,10 +348,9 @@ def encode_examples(predictor: Predictor, examples):
 
 
 def batches(encoded, batch_size: int, rng):
-    """Yield (words, chars, casings, lengths, targets (B, T)) in length buckets, shuffled by `rng`."""
+    """Yield make_batch's tensors and targets (B, T) in length buckets, shuffled by `rng`."""
     from textrnn.data import length_batches, pad_batch
 
     for idx in length_batches([len(t) for _, t in encoded], batch_size, rng):
-        words, chars, casings, lengths = make_batch([encoded[i][0] for i in idx])
         targets, _ = pad_batch([encoded[i][1] for i in idx])
-        yield words, chars, casings, lengths, targets
+        yield *make_batch([encoded[i][0] for i in idx]), targets
