@@ -3,6 +3,7 @@ import subprocess
 import sys
 
 import pytest
+import torch
 
 import textrnn
 from textrnn.bundle import read_config, resolve_model
@@ -100,3 +101,59 @@ def test_save_is_atomic_on_failure(tiny_model, tmp_path):
         save_bundle(target, task="classify", model_config={}, state_dict={}, tokenizer=model.tokenizer, write_more=fail)
     assert sorted(p.name for p in target.iterdir()) == before  # the old bundle is untouched
     assert [p.name for p in tmp_path.iterdir()] == ["out"]      # no temporary directory left behind
+
+
+def test_int8_rows_round_trip_within_half_a_step(tmp_path):
+    import torch
+
+    from textrnn.bundle import SCALE, load_weights, quantize_rows, save_bundle
+    from textrnn.tokenizer import WordTokenizer
+
+    torch.manual_seed(0)
+    w = torch.randn(50, 8) * torch.logspace(-3, 1, 50).unsqueeze(1)   # rows of very different sizes
+    w[0] = 0                                                         # a padding row stays exactly 0
+    q, scale = quantize_rows(w)
+    assert q.dtype == torch.int8 and scale.shape == (50,) and q.abs().max() == 127
+    back = q.float() * scale.float().unsqueeze(1)
+    assert ((back - w).abs() <= scale.float().unsqueeze(1) / 2 + 1e-7).all() and (back[0] == 0).all()
+    save_bundle(tmp_path / "b", task="embeddings", model_config={}, state_dict={"e.weight": w, "b": torch.ones(3)},
+                tokenizer=WordTokenizer(["<pad>", "<unk>", "<bos>", "<eos>"]), half=True, int8=("e.weight",))
+    loaded = load_weights(tmp_path / "b")
+    assert set(loaded) == {"e.weight", "b"} and loaded["e.weight"].dtype == torch.float32
+    assert torch.equal(loaded["e.weight"], back)
+    # quantizing what was loaded gives the same bytes again (an ensemble re-saves its members)
+    q2, scale2 = quantize_rows(loaded["e.weight"])
+    assert torch.equal(q2, q) and torch.equal(scale2, scale)
+    from safetensors.torch import load_file, save_file
+
+    raw = load_file(str(tmp_path / "b" / "model.safetensors"))
+    save_file({"b": raw["b"], "e.weight" + SCALE: raw["e.weight" + SCALE]}, str(tmp_path / "b" / "model.safetensors"))
+    with pytest.raises(BundleError, match="has e.weight.int8_scale but no e.weight"):
+        load_weights(tmp_path / "b")
+
+
+def test_int8_embeddings_predict_like_the_float_model(tiny_model, tmp_path, monkeypatch):
+    import textrnn.bundle
+    from safetensors.torch import load_file
+
+    monkeypatch.setattr(textrnn.bundle, "INT8_MIN_ROWS", 10)   # the fixture's vocabulary is tiny
+    p = textrnn.load(tiny_model)
+    p.save(tmp_path / "int8", int8=True)
+    stored = load_file(str(tmp_path / "int8" / "model.safetensors"))
+    assert stored["embedding.weight"].dtype == torch.int8 and stored["output.weight"].dtype == torch.float32
+    texts = ["a wonderful film", "boring and bad", "unseen words here", "dull"]
+    a, b = p.predict(texts), textrnn.load(tmp_path / "int8").predict(texts)
+    assert [x["label"] for x in a] == [x["label"] for x in b]
+    assert [x["probability"] for x in a] == pytest.approx([x["probability"] for x in b], abs=0.02)
+
+
+def test_train_config_int8_embeddings_reaches_the_bundle(tmp_path, monkeypatch):
+    import textrnn.bundle
+    from safetensors.torch import load_file
+
+    from tests.conftest import tiny_classify_config
+    from textrnn.train import train
+
+    monkeypatch.setattr(textrnn.bundle, "INT8_MIN_ROWS", 10)
+    train(tiny_classify_config(epochs=1, int8_embeddings=True), tmp_path / "run", quiet=True)
+    assert load_file(str(tmp_path / "run" / "model" / "model.safetensors"))["embedding.weight"].dtype == torch.int8

@@ -2,7 +2,8 @@
 
     my-model/
       config.json        format_version, task, every constructor setting, label names
-      model.safetensors  the weights (fp16 allowed for shipped models; loaded as float32)
+      model.safetensors  the weights (fp16 allowed for shipped models, and int8 word embeddings
+                         with a scale per row; loaded as float32)
       tokenizer.json     the tokenizer (plus tokenizer.model for sentencepiece)
       metrics.json       scores, the data used, the date and the command that made it
 
@@ -103,7 +104,27 @@ def load_weights(directory: str | Path):
         state = load_file(str(path))
     except Exception as e:  # safetensors raises its own error types for truncated or garbled files
         raise BundleError(f"{path}: corrupted weights ({e})", hint="re-train or re-save the model") from None
+    scales = {k[: -len(SCALE)]: state.pop(k) for k in [k for k in state if k.endswith(SCALE)]}
+    for k, scale in scales.items():
+        if k not in state:
+            raise BundleError(f"{path}: has {k}{SCALE} but no {k}", hint="re-train or re-save the model")
+        state[k] = state[k].float() * scale.float().unsqueeze(1)        # int8 (V, E) · (V, 1)
     return {k: v.float() if v.is_floating_point() and v.dtype != torch.float32 else v for k, v in state.items()}
+
+
+# An int8 matrix `name` is stored with `name` + SCALE, one fp16 scale per row: row ≈ int8 row · scale.
+SCALE = ".int8_scale"
+
+
+def quantize_rows(w):
+    """(V, E) float → (int8 (V, E), scale (V,) fp16) with w ≈ q · scale per row (absmax scaling:
+    each row's largest |value| maps to 127). Embedding rows are looked up one at a time, so a
+    scale per row keeps rare words' small vectors as precise as frequent words' big ones."""
+    import torch
+
+    scale = (w.abs().amax(1) / 127).half().float()                     # (V,) rounded as stored
+    q = torch.where(scale.unsqueeze(1) > 0, w / scale.clamp_min(1e-30).unsqueeze(1), torch.zeros_like(w))
+    return q.round().clamp(-127, 127).to(torch.int8), scale.half()
 
 
 @contextlib.contextmanager
@@ -131,8 +152,10 @@ def write_meta(directory: Path, config: dict, metrics: dict | None) -> None:
 
 
 def save_bundle(directory: str | Path, *, task: str, model_config: dict, state_dict, tokenizer,
-                metrics: dict | None = None, half: bool = False, write_more=None) -> Path:
-    """Write a bundle atomically. `half=True` stores floating weights as fp16 (half the size).
+                metrics: dict | None = None, half: bool = False, int8: tuple[str, ...] = (),
+                write_more=None) -> Path:
+    """Write a bundle atomically. `half=True` stores floating weights as fp16 (half the size);
+    the matrices named in `int8` are stored as int8 with a scale per row (a quarter).
 
     `write_more(tmp_dir)`, if given, adds files (a training checkpoint's optimizer state) before
     the directory is renamed into place.
@@ -140,8 +163,13 @@ def save_bundle(directory: str | Path, *, task: str, model_config: dict, state_d
     from safetensors.torch import save_file
 
     with atomic_dir(directory) as tmp:
-        tensors = {k: (v.half() if half and v.is_floating_point() else v).detach().contiguous().cpu()
-                   for k, v in state_dict.items()}
+        tensors = {}
+        for k, v in state_dict.items():
+            v = v.detach().cpu()
+            if k in int8:
+                tensors[k], tensors[k + SCALE] = quantize_rows(v.float())
+            else:
+                tensors[k] = (v.half() if half and v.is_floating_point() else v).contiguous()
         save_file(tensors, str(tmp / "model.safetensors"), metadata={"format_version": str(FORMAT_VERSION)})
         tokenizer.save(tmp)
         write_meta(tmp, {"task": task, "model": model_config}, metrics)
@@ -151,13 +179,21 @@ def save_bundle(directory: str | Path, *, task: str, model_config: dict, state_d
 
 
 def save_predictor(predictor, directory: str | Path, *, task: str, metrics: dict | None = None,
-                   half: bool = False) -> Path:
-    """Save a head's predictor (its `.config` dataclass, `.model`, `.tokenizer`, `.metrics`) as a bundle."""
+                   half: bool = False, int8: bool = False) -> Path:
+    """Save a head's predictor (its `.config` dataclass, `.model`, `.tokenizer`, `.metrics`) as a
+    bundle; `int8=True` stores its word embeddings (nn.Embedding of ≥ INT8_MIN_ROWS rows) as int8."""
+    from torch import nn
+
     from textrnn.config import to_dict
 
+    names = tuple(f"{n}.weight" for n, m in predictor.model.named_modules()
+                  if isinstance(m, nn.Embedding) and m.num_embeddings >= INT8_MIN_ROWS) if int8 else ()
     return save_bundle(directory, task=task, model_config=to_dict(predictor.config),
                        state_dict=predictor.model.state_dict(), tokenizer=predictor.tokenizer,
-                       metrics=metrics if metrics is not None else predictor.metrics, half=half)
+                       metrics=metrics if metrics is not None else predictor.metrics, half=half, int8=names)
+
+
+INT8_MIN_ROWS = 1000  # word vocabularies, not the small character or casing tables
 
 
 def load_model(directory: str | Path, config: dict, config_cls, model_cls):
@@ -174,13 +210,13 @@ def load_model(directory: str | Path, config: dict, config_cls, model_cls):
 
 
 def save_ensemble(directory: str | Path, *, task: str, members, model_config: dict, metrics: dict | None,
-                  half: bool = False) -> Path:
+                  half: bool = False, int8: bool = False) -> Path:
     """Write an ensemble atomically: each member's bundle in `member{k}/`, and a config.json that
     lists them: `{"ensemble": ["member0", ...], "model": <member0's config>}`."""
     with atomic_dir(directory) as tmp:
         names = [f"member{i}" for i in range(len(members))]
         for name, m in zip(names, members):
-            m.save(tmp / name, half=half)
+            m.save(tmp / name, half=half, int8=int8)
         write_meta(tmp, {"task": task, "ensemble": names, "model": model_config}, metrics)
     return Path(directory)
 

@@ -57,6 +57,8 @@ class TrainConfig:
     seed: int = 1
     threads: int = 0               # torch threads; 0 keeps torch's default
     half: bool = False             # save the best model with fp16 weights (half the size)
+    int8_embeddings: bool = False  # and its big word-embedding matrices as int8 with a scale per row (a quarter
+                                   # of fp32): they are most of a model's size (bundle.py)
     ensemble: int = 1              # train this many models (seeds seed, seed+1, ...) and average their predictions
 
 
@@ -218,7 +220,7 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
         if improved:
             state["best"] = record.get("dev", {}).get(headline)
             state["best_epoch"], state["bad_epochs"] = epoch, 0
-            predictor.save(out / "model", metrics={"dev": record.get("dev"), "epoch": epoch}, half=tc.half)
+            predictor.save(out / "model", metrics={"dev": record.get("dev"), "epoch": epoch}, half=tc.half, int8=tc.int8_embeddings)
         else:
             state["bad_epochs"] += 1
         state["epoch"] = epoch
@@ -247,7 +249,7 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
         if split in paths:
             final[split] = head.evaluate(best, head.read_data(paths[split]))
             log(f"best model (epoch {state['best_epoch']}) {split} {headline}: {final[split][headline]:.4f}")
-    best.save(out / "model", metrics=final, half=tc.half)
+    best.save(out / "model", metrics=final, half=tc.half, int8=tc.int8_embeddings)
     return final
 
 
@@ -288,7 +290,7 @@ def train_ensemble(config: dict, run: RunConfig, out: Path, resume: bool, base, 
             final[split] = head.evaluate(ensemble, head.read_data(resolve_data_path(path, base)))
             if not quiet:
                 _log(f"ensemble of {len(members)} {split} {final['headline']}: {final[split][final['headline']]:.4f}")
-    ensemble.save(out / "model", metrics=final, half=run.train.half)
+    ensemble.save(out / "model", metrics=final, half=run.train.half, int8=run.train.int8_embeddings)
     return final
 
 

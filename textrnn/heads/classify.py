@@ -142,10 +142,10 @@ class Predictor(Predicts):
         return probs
 
     # -- save / load -------------------------------------------------------------------------
-    def save(self, directory, metrics: dict | None = None, half: bool = False):
+    def save(self, directory, metrics: dict | None = None, half: bool = False, int8: bool = False):
         from textrnn.bundle import save_predictor
 
-        return save_predictor(self, directory, task=TASK, metrics=metrics, half=half)
+        return save_predictor(self, directory, task=TASK, metrics=metrics, half=half, int8=int8)
 
     @classmethod
     def from_bundle(cls, directory: Path, config: dict):
@@ -181,11 +181,11 @@ class Ensemble(Predicts):
     def probabilities(self, texts: list[str], batch_size: int = 64) -> torch.Tensor:
         return torch.stack([m.probabilities(texts, batch_size) for m in self.members]).mean(0)  # (N, C)
 
-    def save(self, directory, metrics: dict | None = None, half: bool = False):
+    def save(self, directory, metrics: dict | None = None, half: bool = False, int8: bool = False):
         from textrnn.bundle import save_ensemble
 
         return save_ensemble(directory, task=TASK, members=self.members, model_config=to_dict(self.config),
-                             metrics=metrics if metrics is not None else self.metrics, half=half)
+                             metrics=metrics if metrics is not None else self.metrics, half=half, int8=int8)
 
     @classmethod
     def from_bundle(cls, directory: Path, config: dict):

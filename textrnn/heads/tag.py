@@ -231,10 +231,10 @@ class Predictor(Tags):
         return self.model.decode(emissions, lengths)
 
     # -- save / load -------------------------------------------------------------------------
-    def save(self, directory, metrics: dict | None = None, half: bool = False):
+    def save(self, directory, metrics: dict | None = None, half: bool = False, int8: bool = False):
         from textrnn.bundle import save_predictor
 
-        return save_predictor(self, directory, task=TASK, metrics=metrics, half=half)
+        return save_predictor(self, directory, task=TASK, metrics=metrics, half=half, int8=int8)
 
     @classmethod
     def from_bundle(cls, directory: Path, config: dict):
@@ -277,11 +277,11 @@ class Ensemble(Tags):
             return self.crf.decode(mean, torch.arange(mean.size(1)).unsqueeze(0) < lengths.unsqueeze(1))
         return [row[:n] for row, n in zip(mean.argmax(2).tolist(), lengths.tolist())]
 
-    def save(self, directory, metrics: dict | None = None, half: bool = False):
+    def save(self, directory, metrics: dict | None = None, half: bool = False, int8: bool = False):
         from textrnn.bundle import save_ensemble
 
         return save_ensemble(directory, task=TASK, members=self.members, model_config=to_dict(self.config),
-                             metrics=metrics if metrics is not None else self.metrics, half=half)
+                             metrics=metrics if metrics is not None else self.metrics, half=half, int8=int8)
 
     @classmethod
     def from_bundle(cls, directory: Path, config: dict):
