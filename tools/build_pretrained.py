@@ -1,6 +1,6 @@
 """Rebuild the shipped models from the shared corpora.
 
-    TEXTRNN_CORPORA=../shared/corpora python tools/build_pretrained.py spam sentiment embeddings ner pos [--force]
+    TEXTRNN_CORPORA=../shared/corpora python tools/build_pretrained.py embeddings spam sentiment ner pos [--force]
 
 Each NAME trains from textrnn/configs/NAME.toml into runs/NAME (resuming it if it was
 interrupted), then installs the best model into textrnn/pretrained/NAME — only when its dev score
@@ -9,12 +9,13 @@ with --force. Training logs go to stderr and runs/NAME/metrics.jsonl.
 
 `embeddings` is not a shipped model but a step: the word vectors the taggers start from
 (tools/pretrain_embeddings.py → runs/embeddings/model, which ner.toml and pos.toml name as `init`);
-it is built only if missing, so list it before `ner` and `pos`.
+it is built only if missing, so list it first (`sentiment`, `ner` and `pos` start from it).
 """
 
 from __future__ import annotations
 
 import argparse
+import shlex
 import shutil
 import sys
 from pathlib import Path
@@ -23,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def build(name: str, force: bool, runs: Path) -> None:
+def build(name: str, force: bool, runs: Path, overrides: list[str]) -> None:
     if name == "embeddings":
         import subprocess
 
@@ -32,14 +33,15 @@ def build(name: str, force: bool, runs: Path) -> None:
                            check=True)
         return
     from textrnn.bundle import PRETRAINED_DIR, read_metrics
-    from textrnn.config import load_toml
+    from textrnn.config import apply_overrides, load_toml
     from textrnn.train import train
 
     config_path = ROOT / "textrnn" / "configs" / f"{name}.toml"
-    config = load_toml(config_path)
+    config = apply_overrides(load_toml(config_path), overrides)
     out = runs / name
-    resume = (out / "checkpoint" / "trainer.pt").is_file()
-    command = f"python tools/build_pretrained.py {name}"
+    # a run cut off part-way resumes: a single model from its checkpoint, an ensemble from its members
+    resume = (out / "checkpoint" / "trainer.pt").is_file() or any(out.glob("member*"))
+    command = f"python tools/build_pretrained.py {name}" + "".join(f" --set {shlex.quote(o)}" for o in overrides)
     final = train(config, out, resume=resume, base=config_path.parent, command=command)
     key = final["headline"]
     new = final["dev"][key]
@@ -64,9 +66,11 @@ def main() -> None:
     ap.add_argument("names", nargs="+", help="models to rebuild: names of textrnn/configs/*.toml")
     ap.add_argument("--force", action="store_true", help="install even if dev does not improve")
     ap.add_argument("--runs", type=Path, default=ROOT / "runs", help="where training runs go")
+    ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a config key, as `textrnn train --set` (e.g. train.threads=1 when two builds share the machine)")
     args = ap.parse_args()
     for name in args.names:
-        build(name, args.force, args.runs)
+        build(name, args.force, args.runs, args.overrides)
 
 
 if __name__ == "__main__":
