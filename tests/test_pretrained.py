@@ -8,7 +8,7 @@ from textrnn.bundle import shipped_models
 SHIPPED = shipped_models()
 
 
-@pytest.mark.parametrize("name", ["sentiment", "spam"])
+@pytest.mark.parametrize("name", ["sentiment", "spam", "ner"])
 def test_shipped_model_is_present(name):
     assert name in SHIPPED, f"textrnn/pretrained/{name} is missing; rebuild with `make pretrained`"
 
@@ -26,6 +26,20 @@ def test_spam_examples():
         "ok, see you at 7 for dinner then",
     ])
     assert [g["label"] for g in got] == ["spam", "ham"]
+
+
+@pytest.mark.skipif("ner" not in SHIPPED, reason="not shipped")
+def test_ner_example():
+    got = textrnn.load("ner").predict(["Angela Merkel met Emmanuel Macron in Paris ."])[0]["entities"]
+    assert [(e["text"], e["type"]) for e in got] == [("Angela Merkel", "PER"), ("Emmanuel Macron", "PER"), ("Paris", "LOC")]
+    assert (got[2]["start"], got[2]["end"]) == (37, 42)
+
+
+@pytest.mark.skipif("pos" not in SHIPPED, reason="not shipped")
+def test_pos_example():
+    got = textrnn.load("pos").predict(["The dogs don't bark at night."])[0]
+    assert got["tokens"] == ["The", "dogs", "do", "n't", "bark", "at", "night", "."]
+    assert got["tags"] == ["DET", "NOUN", "AUX", "PART", "VERB", "ADP", "NOUN", "PUNCT"]
 
 
 def test_shipped_metrics_are_recorded():
