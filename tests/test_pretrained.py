@@ -8,7 +8,7 @@ from textrnn.bundle import shipped_models
 SHIPPED = shipped_models()
 
 
-@pytest.mark.parametrize("name", ["sentiment", "spam", "ner"])
+@pytest.mark.parametrize("name", ["sentiment", "spam", "ner", "pos"])
 def test_shipped_model_is_present(name):
     assert name in SHIPPED, f"textrnn/pretrained/{name} is missing; rebuild with `make pretrained`"
 
