@@ -278,19 +278,27 @@ def train_ensemble(config: dict, run: RunConfig, out: Path, resume: bool, base, 
                 _log(f"ensemble member {k + 1}/{run.train.ensemble} (seed {run.train.seed + k})")
             train(member_cfg, member_out, resume=again, base=base, command=command, quiet=quiet)
         members.append(load(member_out / "model"))
-    ensemble = head.Ensemble(members)
-    final = {"task": run.task, "headline": head.headline(ensemble), "ensemble": run.train.ensemble, "train_seconds": round(time.time() - started, 1),
+    member_metrics = [_json(out / f"member{k}" / "model" / "metrics.json") for k in range(len(members))]
+    # Save first and score what was saved: fp16 / int8 storage may nudge a member's predictions
+    # (a member trained without int8 is quantized here), and the recorded scores must be the bundle's.
+    save = dict(half=run.train.half, int8=run.train.int8_embeddings)
+    head.Ensemble(members).save(out / "model", metrics={}, **save)
+    ensemble = load(out / "model")
+    final = {"task": run.task, "headline": head.headline(ensemble), "ensemble": run.train.ensemble,
+             # the members' own training times, summed: a resumed build reuses finished members
+             "train_seconds": round(sum(m.get("train_seconds") or 0 for m in member_metrics), 1),
+             "build_seconds": round(time.time() - started, 1),
              "parameters": sum(p.numel() for m in members for p in m.model.parameters()),
              "data": {k: v for k, v in to_dict(run.data).items() if v}, "config": config, "command": command,
              "date": time.strftime("%Y-%m-%d"), "torch": torch.__version__,
-             "members": [_json(out / f"member{k}" / "model" / "metrics.json").get("dev") for k in range(len(members))]}
+             "members": [m.get("dev") for m in member_metrics]}
     for split in ("dev", "test"):
         path = getattr(run.data, split)
         if path:
             final[split] = head.evaluate(ensemble, head.read_data(resolve_data_path(path, base)))
             if not quiet:
                 _log(f"ensemble of {len(members)} {split} {final['headline']}: {final[split][final['headline']]:.4f}")
-    ensemble.save(out / "model", metrics=final, half=run.train.half, int8=run.train.int8_embeddings)
+    ensemble.save(out / "model", metrics=final, **save)
     return final
 
 

@@ -6,7 +6,7 @@ import torch
 import textrnn
 from textrnn.heads.classify import Classifier, ClassifierConfig
 from textrnn.errors import ConfigError
-from tests.conftest import tiny_classify_config
+from tests.conftest import FIXTURES, tiny_classify_config
 
 
 def test_train_save_load_same_predictions(tmp_path):
@@ -68,3 +68,24 @@ def test_ensemble_trains_saves_loads(tmp_path):
     assert model.predict(texts + [""])[2] is None
     model.save(tmp_path / "copy")
     torch.testing.assert_close(textrnn.load(tmp_path / "copy").probabilities(texts), expect)
+
+
+def test_ensemble_scores_are_those_of_the_saved_bundle(tmp_path, monkeypatch):
+    """A member trained earlier without int8 (reused by a resumed build) is quantized when the
+    ensemble is saved; the recorded scores and training time must be the saved bundle's."""
+    import json
+
+    import textrnn.bundle
+    from textrnn.data import read_labelled_tsv
+    from textrnn.heads.classify import evaluate
+    from textrnn.train import train
+
+    monkeypatch.setattr(textrnn.bundle, "INT8_MIN_ROWS", 10)
+    first = train(tiny_classify_config(epochs=2, seed=3), tmp_path / "run" / "member0", quiet=True)
+    final = train(tiny_classify_config(epochs=2, ensemble=2, int8_embeddings=True), tmp_path / "run", resume=True, quiet=True)
+    saved = textrnn.load(tmp_path / "run" / "model")
+    dev = evaluate(saved, read_labelled_tsv(FIXTURES / "sentiment_dev.tsv"))
+    recorded = json.loads((tmp_path / "run" / "model" / "metrics.json").read_text())
+    assert recorded["dev"] == dev == final["dev"]
+    member = json.loads((tmp_path / "run" / "member1" / "model" / "metrics.json").read_text())
+    assert recorded["train_seconds"] == pytest.approx(first["train_seconds"] + member["train_seconds"], abs=0.2)
