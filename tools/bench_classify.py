@@ -76,10 +76,13 @@ def shipped(name: str, folder: Path, cls: str) -> dict:
     seconds = time.perf_counter() - t0
     meta = read_metrics(d)
     dev = evaluate(model, read_labelled_tsv(folder / "dev.tsv"))
+    stored = meta.get("config", {}).get("train", {})
+    weights = ("fp16" if stored.get("half") else "fp32") + (", int8 word vectors" if stored.get("int8_embeddings") else "")
     return {"accuracy": rep["accuracy"], "macro_f1": rep["macro_f1"], "class_f1": rep["per_class"][cls]["f1"],
             "dev_accuracy": dev["accuracy"], "n": rep["n"], "test_sentences_per_s": rep["n"] / seconds,
             "size_mb": sum(p.stat().st_size for p in d.rglob("*") if p.is_file()) / 1e6,
-            "train_seconds": meta.get("train_seconds"), "parameters": meta.get("parameters"),
+            "train_seconds": meta.get("train_seconds"), "parameters": meta.get("parameters"), "weights": weights,
+            "members": meta.get("ensemble", 1),
             "model": f"{meta.get('config', {}).get('model', {})}"}
 
 
@@ -125,8 +128,9 @@ def markdown(results: dict, command: str) -> str:
                   f"| **textrnn `{name}`** | **{100 * s['accuracy']:.2f}** | {100 * s['macro_f1']:.2f} | {s['class_f1']:.4f} |"]
         for b, v in r["baselines"].items():
             lines.append(f"| {b} ({v['setting']}, tuned on dev) | {100 * v['accuracy']:.2f} | {100 * v['macro_f1']:.2f} | {v['class_f1']:.4f} |")
-        lines += ["", f"Model: {s['parameters']:,} parameters, {s['size_mb']:.1f} MB on disk (fp16); "
-                  f"dev accuracy {100 * s['dev_accuracy']:.2f}; trained in {s['train_seconds']:.0f} s on this machine; "
+        trained = f"{s['train_seconds']:.0f} s" + (f" (its {s['members']} members' times summed)" if s["members"] > 1 else "")
+        lines += ["", f"Model: {s['parameters']:,} parameters, {s['size_mb']:.1f} MB on disk ({s['weights']}); "
+                  f"dev accuracy {100 * s['dev_accuracy']:.2f}; trained in {trained} on this machine; "
                   f"scores the test set at {s['test_sentences_per_s']:.0f} sentences/s.", ""]
         if "cv" in r:
             cv = r["cv"]
