@@ -82,7 +82,7 @@ def shipped(name: str, folder: Path, cls: str) -> dict:
             "dev_accuracy": dev["accuracy"], "n": rep["n"], "test_sentences_per_s": rep["n"] / seconds,
             "size_mb": sum(p.stat().st_size for p in d.rglob("*") if p.is_file()) / 1e6,
             "train_seconds": meta.get("train_seconds"), "parameters": meta.get("parameters"), "weights": weights,
-            "members": meta.get("ensemble", 1),
+            "members": meta.get("ensemble", 1), "summed": "build_seconds" in meta,  # older ensembles recorded wall time
             "model": f"{meta.get('config', {}).get('model', {})}"}
 
 
@@ -128,7 +128,7 @@ def markdown(results: dict, command: str) -> str:
                   f"| **textrnn `{name}`** | **{100 * s['accuracy']:.2f}** | {100 * s['macro_f1']:.2f} | {s['class_f1']:.4f} |"]
         for b, v in r["baselines"].items():
             lines.append(f"| {b} ({v['setting']}, tuned on dev) | {100 * v['accuracy']:.2f} | {100 * v['macro_f1']:.2f} | {v['class_f1']:.4f} |")
-        trained = f"{s['train_seconds']:.0f} s" + (f" (its {s['members']} members' times summed)" if s["members"] > 1 else "")
+        trained = f"{s['train_seconds']:.0f} s" + (f" (its {s['members']} members' times summed)" if s["summed"] else "")
         lines += ["", f"Model: {s['parameters']:,} parameters, {s['size_mb']:.1f} MB on disk ({s['weights']}); "
                   f"dev accuracy {100 * s['dev_accuracy']:.2f}; trained in {trained} on this machine; "
                   f"scores the test set at {s['test_sentences_per_s']:.0f} sentences/s.", ""]
