@@ -36,7 +36,7 @@ ONE_LINE = [  # (command, shipped model, one input line)
     ("classify", "sentiment", "a wonderful, moving film"),
     ("classify", "spam", "WINNER!! Call 09061701461 now to claim your prize"),
     ("tag", "ner", "Angela Merkel met Emmanuel Macron in Paris ."),
-    ("tag", "pos", "The dogs don't bark at night."),
+    ("tag", "pos", "The old dogs bark at night."),
 ]
 
 
