@@ -141,6 +141,8 @@ def test_int8_embeddings_predict_like_the_float_model(tiny_model, tmp_path, monk
     p.save(tmp_path / "int8", int8=True)
     stored = load_file(str(tmp_path / "int8" / "model.safetensors"))
     assert stored["embedding.weight"].dtype == torch.int8 and stored["output.weight"].dtype == torch.float32
+    # a textrnn that reads only format_version 1 refuses an int8 bundle with its version hint
+    assert read_config(tmp_path / "int8")["format_version"] == 2 and read_config(tiny_model)["format_version"] == 1
     texts = ["a wonderful film", "boring and bad", "unseen words here", "dull"]
     a, b = p.predict(texts), textrnn.load(tmp_path / "int8").predict(texts)
     assert [x["label"] for x in a] == [x["label"] for x in b]

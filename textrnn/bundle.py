@@ -24,6 +24,8 @@ from typing import Any
 from textrnn.errors import BundleError
 
 FORMAT_VERSION = 1
+INT8_FORMAT_VERSION = 2   # bundles with int8 matrices: a textrnn that reads only version 1 says so
+READABLE = (FORMAT_VERSION, INT8_FORMAT_VERSION)
 PRETRAINED_DIR = Path(__file__).parent / "pretrained"
 
 
@@ -63,9 +65,9 @@ def read_config(directory: str | Path) -> dict[str, Any]:
     if not isinstance(config, dict) or "task" not in config or "model" not in config:
         raise BundleError(f"{path}: not a textrnn model config (needs 'task' and 'model')", hint=regen)
     version = config.get("format_version")
-    if version != FORMAT_VERSION:
+    if version not in READABLE:
         raise BundleError(
-            f"{path}: format_version {version!r}, but this textrnn reads format_version {FORMAT_VERSION}",
+            f"{path}: format_version {version!r}, but this textrnn reads format_version {' or '.join(map(str, READABLE))}",
             hint=regen,
         )
     return config
@@ -144,9 +146,9 @@ def atomic_dir(directory: str | Path):
         raise
 
 
-def write_meta(directory: Path, config: dict, metrics: dict | None) -> None:
+def write_meta(directory: Path, config: dict, metrics: dict | None, version: int = FORMAT_VERSION) -> None:
     """config.json (with format_version first) and metrics.json of a bundle."""
-    config = {"format_version": FORMAT_VERSION, **config}
+    config = {"format_version": version, **config}
     (directory / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     (directory / "metrics.json").write_text(json.dumps(metrics or {}, indent=2) + "\n", encoding="utf-8")
 
@@ -170,9 +172,10 @@ def save_bundle(directory: str | Path, *, task: str, model_config: dict, state_d
                 tensors[k], tensors[k + SCALE] = quantize_rows(v.float())
             else:
                 tensors[k] = (v.half() if half and v.is_floating_point() else v).contiguous()
-        save_file(tensors, str(tmp / "model.safetensors"), metadata={"format_version": str(FORMAT_VERSION)})
+        version = INT8_FORMAT_VERSION if int8 else FORMAT_VERSION
+        save_file(tensors, str(tmp / "model.safetensors"), metadata={"format_version": str(version)})
         tokenizer.save(tmp)
-        write_meta(tmp, {"task": task, "model": model_config}, metrics)
+        write_meta(tmp, {"task": task, "model": model_config}, metrics, version)
         if write_more is not None:
             write_more(tmp)
     return Path(directory)
@@ -217,7 +220,8 @@ def save_ensemble(directory: str | Path, *, task: str, members, model_config: di
         names = [f"member{i}" for i in range(len(members))]
         for name, m in zip(names, members):
             m.save(tmp / name, half=half, int8=int8)
-        write_meta(tmp, {"task": task, "ensemble": names, "model": model_config}, metrics)
+        write_meta(tmp, {"task": task, "ensemble": names, "model": model_config}, metrics,
+                   INT8_FORMAT_VERSION if int8 else FORMAT_VERSION)
     return Path(directory)
 
 
