@@ -125,7 +125,6 @@ def make_batch(encoded: list[tuple[list[int], list[tuple[int, ...]], list[int]]]
     """[(word ids, char ids per word, casings)] → words (B, T), spellings (U, W), spelling_ids (B, T),
     casings (B, T), lengths (B,). `spellings` holds each distinct word's character ids once (row 0:
     the padding word) and `spelling_ids` points every token at its row."""
-    B = len(encoded)
     T = max(1, max(len(w) for w, _, _ in encoded))
     rows: dict[tuple[int, ...], int] = {(): 0}
     words, casings, spelling_ids = [], [], []
