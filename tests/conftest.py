@@ -60,3 +60,37 @@ def tiny_pos(tmp_path_factory) -> Path:
     config["model"]["words"] = "ud"
     train(config, out / "run", quiet=True)
     return out / "run" / "model"
+
+
+def tiny_lm_config(unit="word", **train):
+    return {
+        "task": "lm",
+        "data": {"train": str(FIXTURES / "lm_sample.txt[:80%]"), "dev": str(FIXTURES / "lm_sample.txt[80%:]")},
+        "tokenizer": {"kind": unit},
+        "model": {"embedding_dim": 16, "hidden_size": 16, "num_layers": 2, "dropout": 0.1, "rnn_dropout": 0.1,
+                  "bptt": 8, "tie": unit == "word"},
+        "train": {"epochs": 3, "batch_size": 2, "lr": 0.01, "seed": 3, **train},
+    }
+
+
+@pytest.fixture(scope="session")
+def tiny_lm(tmp_path_factory) -> Path:
+    """A trained word language model bundle (trained once per test session)."""
+    from textrnn.train import train
+
+    out = tmp_path_factory.mktemp("lm")
+    config = tiny_lm_config(epochs=30, lr=0.03, batch_size=4)
+    config["data"] = {"train": str(FIXTURES / "lm_sample.txt")}
+    config["model"].update(dropout=0.0, rnn_dropout=0.0)
+    train(config, out / "run", quiet=True)
+    return out / "run" / "model"
+
+
+@pytest.fixture(scope="session")
+def tiny_char_lm(tmp_path_factory) -> Path:
+    """A trained character language model bundle."""
+    from textrnn.train import train
+
+    out = tmp_path_factory.mktemp("charlm")
+    train(tiny_lm_config(unit="char", epochs=2, batch_size=8), out / "run", quiet=True)
+    return out / "run" / "model"

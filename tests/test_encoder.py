@@ -101,3 +101,31 @@ def test_reference_gates_are_exposed():
     gates = []
     enc.rnn(torch.randn(2, 5, 4), torch.tensor([5, 2]), gates=gates)
     assert set(gates[0]) == {"input", "forget", "output", "cell"} and gates[0]["forget"].shape == (2, 5, 3)
+
+
+@pytest.mark.parametrize("cell,layers,bidir", CASES)
+def test_initial_state_fused_equals_reference(cell, layers, bidir):
+    fused, ref = pair(cell, layers, bidir)
+    x = torch.randn(3, 5, 4, dtype=torch.float64)
+    h0 = torch.randn(layers * (2 if bidir else 1), 3, 3, dtype=torch.float64)
+    start = (h0, h0.cos()) if cell == "lstm" else h0
+    for lengths in (None, torch.tensor([5, 1, 3])):
+        (o1, s1), (o2, s2) = fused(x, lengths, start), ref(x, lengths, start)
+        torch.testing.assert_close(o2, o1, atol=1e-6, rtol=0)
+        for a, b in zip(states(s1), states(s2)):
+            torch.testing.assert_close(b, a, atol=1e-6, rtol=0)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+@pytest.mark.parametrize("impl", ["fused", "reference"])
+def test_carried_state_equals_one_long_run(cell, impl):
+    """A language model reads text in windows and carries the state: two windows = one run."""
+    fused, ref = pair(cell, 2, False)
+    enc = fused if impl == "fused" else ref
+    x = torch.randn(2, 8, 4, dtype=torch.float64)
+    whole, whole_state = enc(x)
+    first, state = enc(x[:, :5])
+    second, state = enc(x[:, 5:], None, state)
+    torch.testing.assert_close(torch.cat([first, second], 1), whole, atol=1e-9, rtol=0)
+    for a, b in zip(states(state), states(whole_state)):
+        torch.testing.assert_close(a, b, atol=1e-9, rtol=0)

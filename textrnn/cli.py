@@ -23,7 +23,7 @@ from textrnn.errors import TextrnnError
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-    help="Recurrent neural networks on text: classify, tag, train, evaluate.",
+    help="Recurrent neural networks on text: classify, tag, generate, train, evaluate.",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -133,15 +133,66 @@ def tag(
               output=output, force=force)
 
 
+class NextFormat(str, Enum):
+    tsv = "tsv"
+    jsonl = "jsonl"
+
+
+@app.command("next-word")
+@handle_errors
+def next_word(
+    texts: Optional[List[str]] = typer.Argument(None, help="Texts to continue; `-` or nothing reads one per line from stdin."),
+    model: str = typer.Option("wikitext2", "--model", "-m", help="A shipped language model (wikitext2, shakespeare) or a model directory."),
+    top_k: int = typer.Option(5, "--top-k", "-k", help="How many next words to list."),
+    format: NextFormat = typer.Option(NextFormat.tsv, "--format", "-f", help="tsv: text<TAB>word<TAB>probability...; jsonl."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout."),
+    force: bool = typer.Option(False, "--force", help="Overwrite --output if it exists."),
+):
+    """The most probable next words after each text, with their probabilities: one record per line."""
+    from textrnn.commands.lm import next_word as run
+
+    run(texts or ["-"], model=model, top_k=top_k, fmt=format.value, output=output, force=force)
+
+
+class GenFormat(str, Enum):
+    text = "text"
+    jsonl = "jsonl"
+
+
+@app.command()
+@handle_errors
+def generate(
+    files: Optional[List[str]] = typer.Argument(None, help="Files of prompts, one per line (`-`: stdin); or use --prompt."),
+    model: str = typer.Option("wikitext2", "--model", "-m", help="A shipped language model (wikitext2, shakespeare) or a model directory."),
+    prompt: Optional[str] = typer.Option(None, "--prompt", "-p", help="The text to continue (default: start a new text)."),
+    max_tokens: int = typer.Option(100, "--max-tokens", "-n", help="Tokens (words or characters) to generate per sample."),
+    temperature: float = typer.Option(1.0, "--temperature", "-t", help="Below 1: safer; above 1: wilder; 0: greedy."),
+    top_k: int = typer.Option(0, "--top-k", help="Sample among the k most probable tokens (0: all; 1: greedy)."),
+    top_p: float = typer.Option(1.0, "--top-p", help="Nucleus sampling: the smallest set of tokens with this much probability."),
+    num: int = typer.Option(1, "--num", help="Samples per prompt."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="The same seed gives the same text."),
+    format: GenFormat = typer.Option(GenFormat.text, "--format", "-f", help="text (streamed) or jsonl (one record per sample)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout."),
+    force: bool = typer.Option(False, "--force", help="Overwrite --output if it exists."),
+):
+    """Generate text with a language model: sampled continuations of a prompt, streamed as they come."""
+    from textrnn.commands.lm import generate as run, read_prompts
+
+    run(read_prompts(prompt, files or []), model=model, max_tokens=max_tokens, temperature=temperature, top_k=top_k,
+        top_p=top_p, num=num, seed=seed, fmt=format.value, output=output, force=force)
+
+
 @app.command()
 @handle_errors
 def evaluate(
     model: str = typer.Argument(..., help="A shipped model name or a model directory."),
-    data: str = typer.Argument(..., help="Labelled data in the task's corpus format (label<TAB>text; token<TAB>tag; CoNLL-U)."),
+    data: str = typer.Argument(..., help="Data in the task's corpus format (label<TAB>text; token<TAB>tag; CoNLL-U; "
+                                         "plain text for a language model, FILE[90%:] for a slice)."),
     as_json: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout."),
-    batch_size: int = typer.Option(64, "--batch-size", min=1),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", min=1, help="Examples per batch (language models: "
+                                             "columns of the text; default 64, language models 16)."),
 ):
-    """Score MODEL on DATA: accuracy, F1, confusion matrix, n."""
+    """Score MODEL on DATA: accuracy, F1, confusion matrix, n; perplexity for a language model."""
     from textrnn.commands.evaluate import evaluate_model
 
     scores = evaluate_model(model, data, batch_size=batch_size)

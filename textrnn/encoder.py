@@ -7,6 +7,8 @@ Axis letters used in shape comments throughout textrnn:
 Every task head reads text through this one module:
 
     outputs, state = Encoder(config)(x, lengths)    # x (B, T, I), batch first
+    outputs, state = encoder(x, lengths, state)     # start from a given state (a language model
+                                                    # carries it from one window of text to the next)
     outputs: (B, T, D·K) — zeros at padded steps (t >= length)
     state:   (L·K, B, D) ordered like torch's h_n (layer 0 forward, layer 0 backward, layer 1 ...),
              each taken at the sequence's real last step; for an LSTM a pair (h, c)
@@ -74,16 +76,17 @@ class Encoder(nn.Module):
         else:
             self.rnn = ReferenceRNN(config)
 
-    def forward(self, x, lengths=None):
-        """x (B, T, I), lengths (B,) or None → outputs (B, T, D·K), state (L·K, B, D) or (h, c)."""
+    def forward(self, x, lengths=None, state=None):
+        """x (B, T, I), lengths (B,) or None, initial state (L·K, B, D) or (h, c) or None (zeros)
+        → outputs (B, T, D·K), final state (L·K, B, D) or (h, c)."""
         if self.config.impl == "reference":
-            return self.rnn(x, lengths)
+            return self.rnn(x, lengths, state=state)
         T = x.size(1)
         # No packing when every sequence fills the batch: packing then costs 5–17 % for nothing.
         if lengths is None or bool((lengths == T).all()):
-            return self.rnn(x)
+            return self.rnn(x, state)
         packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
-        outputs, state = self.rnn(packed)  # state comes back in the batch's own order
+        outputs, state = self.rnn(packed, state)  # state comes back in the batch's own order
         outputs, _ = pad_packed_sequence(outputs, batch_first=True, total_length=T)  # (B, T, D·K)
         return outputs, state
 
@@ -134,9 +137,10 @@ class ReferenceRNN(nn.Module):
     def suffixes(self, layer: int) -> list[str]:
         return [f"_l{layer}", f"_l{layer}_reverse"][: self.config.directions]
 
-    def forward(self, x, lengths=None, gates: list | None = None):
-        """x (B, T, I) → outputs (B, T, D·K), state; if `gates` is a list, per-layer, per-direction
-        gate activations {name: (B, T, D)} are appended to it (for `textrnn inspect gates`)."""
+    def forward(self, x, lengths=None, gates: list | None = None, state=None):
+        """x (B, T, I), initial state or None (zeros) → outputs (B, T, D·K), state; if `gates` is a
+        list, per-layer, per-direction gate activations {name: (B, T, D)} are appended to it (for
+        `textrnn inspect gates`)."""
         B, T, _ = x.shape
         if lengths is None:
             lengths = torch.full((B,), T, dtype=torch.long)
@@ -150,7 +154,8 @@ class ReferenceRNN(nn.Module):
                 # The backward direction reads each sequence reversed within its own length, so
                 # its real steps are a prefix too and the same mask applies.
                 seq = reverse_within(inp, lengths) if direction else inp
-                out, h, c, g = self.run_direction(seq, mask, params)
+                start = self.initial(state, layer * self.config.directions + direction)
+                out, h, c, g = self.run_direction(seq, mask, params, start)
                 outs.append(reverse_within(out, lengths) if direction else out)
                 finals_h.append(h)
                 finals_c.append(c)
@@ -162,11 +167,22 @@ class ReferenceRNN(nn.Module):
         h_n = torch.stack(finals_h)                                 # (L·K, B, D)
         return inp, ((h_n, torch.stack(finals_c)) if self.has_cell else h_n)
 
-    def run_direction(self, x, mask, params):
-        """Run one direction over time: x (B, T, I), mask (B, T) → outputs (B, T, D), final h, c, gates."""
+    def initial(self, state, index: int):
+        """The (h, c) this layer and direction start from: row `index` of the given state, or None."""
+        if state is None:
+            return None
+        if self.has_cell:
+            return state[0][index], state[1][index]                 # (B, D) each
+        return state[index], None
+
+    def run_direction(self, x, mask, params, start=None):
+        """Run one direction over time: x (B, T, I), mask (B, T), start (h, c) or None (zeros)
+        → outputs (B, T, D), final h, c, gates."""
         B = x.size(0)
         h = x.new_zeros(B, self.config.hidden_size)                 # (B, D)
         c = x.new_zeros(B, self.config.hidden_size) if self.has_cell else None
+        if start is not None:
+            h, c = start
         outs, gate_steps = [], []
         # unbind(1) takes all steps at once: indexing x[:, t] per step is 1.3–1.8× slower in backward.
         for x_t, m_t in zip(x.unbind(1), mask.unbind(1)):

@@ -154,7 +154,11 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
     else:
         opt = torch.optim.SGD(params, lr=tc.lr, weight_decay=tc.weight_decay)
     encoded = head.encode_examples(predictor, train_ex)
-    steps_per_epoch = math.ceil(len(encoded) / tc.batch_size)
+    if hasattr(head, "steps_per_epoch"):  # a language model reads one stream of text
+        steps_per_epoch = head.steps_per_epoch(encoded, tc.batch_size)
+    else:
+        steps_per_epoch = math.ceil(len(encoded) / tc.batch_size)
+    better = getattr(head, "HIGHER_IS_BETTER", True)
     total = steps_per_epoch * tc.epochs
 
     def lr_at(step: int) -> float:
@@ -194,10 +198,10 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
         bar = progress_bar(quiet)
         task = bar.add_task("train", total=steps_per_epoch, epoch=epoch, loss=float("nan"))
         bar.start()
-        for ids_lengths_targets in head.batches(encoded, tc.batch_size, rng):
+        for batch in head.batches(encoded, tc.batch_size, rng):   # (inputs..., targets)
             for g in opt.param_groups:
                 g["lr"] = lr_at(state["step"])
-            _, loss = model(*ids_lengths_targets)
+            _, loss = model(*batch)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             if tc.clip:
@@ -216,7 +220,7 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
             dev = head.evaluate(predictor, dev_ex)
             score = dev[headline]
             record["dev"] = {k: v for k, v in dev.items() if isinstance(v, (int, float))}
-            improved = state["best"] is None or score > state["best"]
+            improved = state["best"] is None or (score > state["best"] if better else score < state["best"])
         if improved:
             state["best"] = record.get("dev", {}).get(headline)
             state["best_epoch"], state["bad_epochs"] = epoch, 0

@@ -1,6 +1,6 @@
 """Rebuild the shipped models from the shared corpora.
 
-    TEXTRNN_CORPORA=../shared/corpora python tools/build_pretrained.py embeddings spam sentiment ner pos [--force]
+    TEXTRNN_CORPORA=../shared/corpora python tools/build_pretrained.py embeddings spam sentiment ner pos shakespeare wikitext2 [--force]
 
 Each NAME trains from textrnn/configs/NAME.toml into runs/NAME (resuming it if it was
 interrupted), then installs the best model into textrnn/pretrained/NAME — only when its dev score
@@ -34,6 +34,7 @@ def build(name: str, force: bool, runs: Path, overrides: list[str]) -> None:
         return
     from textrnn.bundle import PRETRAINED_DIR, read_metrics
     from textrnn.config import apply_overrides, load_toml
+    from textrnn.heads import head_module
     from textrnn.train import train
 
     config_path = ROOT / "textrnn" / "configs" / f"{name}.toml"
@@ -47,7 +48,8 @@ def build(name: str, force: bool, runs: Path, overrides: list[str]) -> None:
     new = final["dev"][key]
     target = PRETRAINED_DIR / name
     old = (read_metrics(target).get("dev") or {}).get(key) if target.exists() else None
-    if old is not None and new <= old and not force:
+    higher_is_better = getattr(head_module(config["task"]), "HIGHER_IS_BETTER", True)  # perplexity: lower
+    if old is not None and (new <= old if higher_is_better else new >= old) and not force:
         print(f"{name}: dev {key} {new:.4f} does not beat the shipped {old:.4f}; kept the shipped model "
               f"(the new one is in {out / 'model'}; --force installs it)", file=sys.stderr)
         return

@@ -5,17 +5,20 @@ from __future__ import annotations
 from textrnn.errors import InputError
 
 
-def evaluate_model(model: str, data: str, batch_size: int = 64) -> dict:
+def evaluate_model(model: str, data: str, batch_size: int | None = None) -> dict:
+    import re
     from pathlib import Path
 
     import textrnn
     from textrnn.heads import head_module
 
-    if not Path(data).is_file():
-        raise InputError(f"{data}: no such file", hint="give labelled data in the task's corpus format")
+    path = re.sub(r"\[[\d.%]*:[\d.%]*\]$", "", data)  # a language model's FILE[90%:] slice
+    if not Path(path).is_file():
+        raise InputError(f"{path}: no such file", hint="give labelled data in the task's corpus format")
     predictor = textrnn.load(model)
     head = head_module(predictor.task)
-    scores = head.evaluate(predictor, head.read_data(data), batch_size=batch_size)
+    options = {"batch_size": batch_size} if batch_size else {}
+    scores = head.evaluate(predictor, head.read_data(data), **options)
     return {"model": model, "data": data, "task": predictor.task, **scores}
 
 

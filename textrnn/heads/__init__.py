@@ -11,7 +11,7 @@ import importlib
 
 from textrnn.errors import choose
 
-HEADS = {"classify": "textrnn.heads.classify", "tag": "textrnn.heads.tag"}
+HEADS = {"classify": "textrnn.heads.classify", "tag": "textrnn.heads.tag", "lm": "textrnn.heads.lm"}
 
 
 def head_module(task: str):

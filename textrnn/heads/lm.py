@@ -1,0 +1,443 @@
+"""Language models: predict the next token; one-to-many (generate) and many-to-many (score text).
+
+    token ids (B, T) → embedding (B, T, E) → Encoder, one direction (B, T, D) → [project D→E]
+                     → output layer tied to the embedding (B, T, V) → next-token log-probabilities
+
+A language model reads a corpus as one long stream of tokens (words with `<eos>` at each line end,
+as is the convention for Penn Treebank and WikiText-2; or characters, newlines included). The
+stream is cut into B parallel columns, and training walks down them in windows of `bptt` steps:
+
+    stream  a b c d e f g h i j k l m n o p q r ...            B = 3 columns of the stream
+    column 0:  a b c d e f | g h ...       window 1 = steps 0..bptt-1 of every column,
+    column 1:  m n o p q r | s t ...       window 2 = the next bptt steps, and so on;
+    column 2:  y z ...                     the state at the end of a window starts the next
+
+Gradients flow back only within a window (truncated back-propagation through time), but the
+hidden state is carried across windows, so the model sees context longer than `bptt`.
+
+Regularisation follows Zaremba et al. (2014) and Merity et al. (2018, AWD-LSTM): dropout between
+stacked layers, and *locked* (variational) dropout on the embeddings and the top outputs — one mask
+per sequence, the same at every time step (Gal & Ghahramani 2016). The output layer shares its
+weights with the input embedding (Press & Wolf 2017; Inan et al. 2017): fewer parameters and a
+lower perplexity.
+
+A large vocabulary (WikiText-2: 33k words) makes the output layer the most expensive part on a
+CPU. `cutoffs` turns it into an *adaptive softmax* (Grave et al. 2017) tied with an *adaptive
+input* (Baevski & Auli 2019): words sorted by frequency are split into clusters; the frequent
+words get full-size vectors and are scored every step, the rare ones get smaller vectors and are
+scored only when the target is one of them. With no cutoffs it is the plain tied softmax.
+
+Perplexity = exp(total negative log-likelihood / number of predicted tokens); a word model
+predicts every word and every `<eos>`, so this is the per-word perplexity of the literature.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from textrnn.config import from_dict
+from textrnn.encoder import Encoder, EncoderConfig
+from textrnn.errors import ConfigError, InputError, choose
+
+TASK = "lm"
+UNITS = ("word", "char")
+
+
+@dataclass(frozen=True)
+class LMConfig:
+    vocab_size: int                # V: the tokenizer's vocabulary (words or characters)
+    unit: str = "word"             # word | char: what a token is, and what perplexity is counted per
+    embedding_dim: int = 400       # E: token vector size (also the output layer's, when tied)
+    cell: str = "lstm"             # rnn | gru | lstm
+    hidden_size: int = 400         # D
+    num_layers: int = 2            # L
+    rnn_dropout: float = 0.25      # between stacked layers (Zaremba et al. 2014)
+    dropout: float = 0.4           # locked dropout on embeddings and on the top layer's outputs
+    tie: bool = True               # output layer = input embedding (Press & Wolf 2017)
+    cutoffs: tuple[int, ...] = ()  # adaptive softmax/input clusters by frequency rank, e.g. (2000, 10000)
+    div: float = 4.0               # each further cluster's vectors are `div` times smaller
+    bptt: int = 70                 # training window in tokens; the state carries from window to window
+    impl: str = "fused"            # fused (torch kernels) | reference (cells.py, for learning)
+
+    def __post_init__(self):
+        choose("unit", self.unit, UNITS)
+        bounds = (0, *self.cutoffs, self.vocab_size)
+        if any(a >= b for a, b in zip(bounds, bounds[1:])):
+            raise ConfigError(f"model.cutoffs {list(self.cutoffs)} must increase and lie inside the vocabulary "
+                              f"(1..{self.vocab_size - 1})", hint="e.g. cutoffs = [2000, 10000], or [] for a plain softmax")
+        if self.cutoffs and not self.tie:
+            raise ConfigError("model.cutoffs needs model.tie = true (the adaptive input and softmax share their clusters)")
+        if self.div < 1:
+            raise ConfigError(f"model.div must be at least 1, got {self.div}")
+        if self.bptt < 1:
+            raise ConfigError(f"model.bptt must be at least 1, got {self.bptt}")
+        for name in ("dropout", "rnn_dropout"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ConfigError(f"model.{name} must be in [0, 1), got {getattr(self, name)}")
+
+    def encoder_config(self) -> EncoderConfig:
+        return EncoderConfig(cell=self.cell, input_size=self.embedding_dim, hidden_size=self.hidden_size,
+                             num_layers=self.num_layers, bidirectional=False, dropout=self.rnn_dropout, impl=self.impl)
+
+
+def locked_dropout(x, p: float, training: bool):
+    """Dropout with one mask per sequence, shared by every time step: x (B, T, E)."""
+    if not training or p == 0:
+        return x
+    mask = x.new_empty(x.size(0), 1, x.size(2)).bernoulli_(1 - p) / (1 - p)   # (B, 1, E)
+    return x * mask
+
+
+class TiedVocabulary(nn.Module):
+    """Input embedding and output layer in one: cluster k holds the vectors of the words whose
+    frequency ranks lie in [bounds[k], bounds[k+1]), of size E / div^k, projected to E.
+
+    `embed(ids)` (B, T) → (B, T, E); `nll(h, targets)` (N, E), (N,) → (N,) nats;
+    `log_probs(h)` (N, E) → (N, V). One cluster and no projection: the plain tied softmax.
+    """
+
+    def __init__(self, vocab_size: int, dim: int, cutoffs: tuple[int, ...] = (), div: float = 4.0):
+        super().__init__()
+        self.bounds = (0, *cutoffs, vocab_size)
+        self.dims = [max(1, int(dim // div ** k)) for k in range(len(self.bounds) - 1)]
+        self.tables = nn.ModuleList(nn.Embedding(b - a, d) for a, b, d in zip(self.bounds, self.bounds[1:], self.dims))
+        # cluster k > 0: a projection between its small vectors and the model's size E, used both ways
+        self.projections = nn.ModuleList(nn.Linear(d, dim, bias=False) for d in self.dims[1:])
+        self.bias = nn.Parameter(torch.zeros(vocab_size))
+        # the head scores cluster 0's words and one entry per further cluster
+        self.cluster_logits = nn.Linear(dim, len(self.dims) - 1) if len(self.dims) > 1 else None
+        for t, d in zip(self.tables, self.dims):
+            nn.init.normal_(t.weight, std=d ** -0.5)
+
+    def embed(self, ids):
+        if len(self.tables) == 1:
+            return self.tables[0](ids)                                       # (B, T, E)
+        out = ids.new_zeros(*ids.shape, self.dims[0], dtype=self.tables[0].weight.dtype)
+        for k, (a, b) in enumerate(zip(self.bounds, self.bounds[1:])):
+            mask = (ids >= a) & (ids < b)
+            if mask.any():
+                v = self.tables[k](ids[mask] - a)                             # (n, d_k)
+                out[mask] = v if k == 0 else self.projections[k - 1](v)       # (n, E)
+        return out
+
+    def _head(self, h):
+        logits = h @ self.tables[0].weight.T + self.bias[: self.bounds[1]]    # (N, V_0)
+        if self.cluster_logits is not None:
+            logits = torch.cat([logits, self.cluster_logits(h)], 1)          # (N, V_0 + K-1)
+        return logits.log_softmax(1)
+
+    def _tail(self, h, k):
+        """Log-probabilities within cluster k > 0: (n, E) → (n, V_k)."""
+        a, b = self.bounds[k], self.bounds[k + 1]
+        small = h @ self.projections[k - 1].weight                            # (n, d_k)
+        return (small @ self.tables[k].weight.T + self.bias[a:b]).log_softmax(1)
+
+    def nll(self, h, targets):
+        """Negative log-likelihood of each target: h (N, E), targets (N,) → (N,)."""
+        head = self._head(h)                                                  # (N, V_0 + K-1)
+        v0 = self.bounds[1]
+        out = -head.gather(1, targets.clamp(max=v0 - 1).unsqueeze(1)).squeeze(1)
+        for k in range(1, len(self.tables)):
+            a, b = self.bounds[k], self.bounds[k + 1]
+            rows = ((targets >= a) & (targets < b)).nonzero().squeeze(1)
+            if len(rows):
+                tail = self._tail(h[rows], k)                                 # (n, V_k)
+                lp = head[rows, v0 + k - 1] + tail.gather(1, (targets[rows] - a).unsqueeze(1)).squeeze(1)
+                out = out.index_put((rows,), -lp)
+        return out
+
+    def log_probs(self, h):
+        """Every token's log-probability: (N, E) → (N, V)."""
+        head = self._head(h)
+        v0 = self.bounds[1]
+        parts = [head[:, :v0]]
+        for k in range(1, len(self.tables)):
+            parts.append(head[:, v0 + k - 1: v0 + k] + self._tail(h, k))
+        return torch.cat(parts, 1)
+
+
+class LanguageModel(nn.Module):
+    def __init__(self, config: LMConfig):
+        super().__init__()
+        self.config = config
+        E, D = config.embedding_dim, config.hidden_size
+        self.encoder = Encoder(config.encoder_config())
+        if config.tie:
+            self.vocab = TiedVocabulary(config.vocab_size, E, config.cutoffs, config.div)
+            # the top layer's size must match the tied vectors'
+            self.project = nn.Linear(D, E) if D != E else None
+        else:
+            self.embedding = nn.Embedding(config.vocab_size, E)
+            self.output = nn.Linear(D, config.vocab_size)
+
+    def embed(self, ids):
+        return self.vocab.embed(ids) if self.config.tie else self.embedding(ids)
+
+    def hidden(self, ids, state=None):
+        """ids (B, T) → top features (B, T, E or D) ready for the output layer, and the final state."""
+        x = locked_dropout(self.embed(ids), self.config.dropout, self.training)  # (B, T, E)
+        out, state = self.encoder(x, None, state)                              # (B, T, D)
+        out = locked_dropout(out, self.config.dropout, self.training)
+        if self.config.tie and self.project is not None:
+            out = self.project(out)                                            # (B, T, E)
+        return out, state
+
+    def nll(self, feats, targets):
+        """feats (N, ·), targets (N,) → nats per target (N,)."""
+        if self.config.tie:
+            return self.vocab.nll(feats, targets)
+        return F.cross_entropy(self.output(feats), targets, reduction="none")
+
+    def log_probs(self, feats):
+        """feats (N, ·) → (N, V)."""
+        if self.config.tie:
+            return self.vocab.log_probs(feats)
+        return self.output(feats).log_softmax(-1)
+
+    def forward(self, ids, targets=None, carry: dict | None = None):
+        """ids (B, T), targets (B, T) or None, carry {"state": ...} or None.
+
+        With targets: (None, mean loss over targets ≠ -100) — full logits are never built, which is
+        what makes the adaptive softmax cheap. Without: (log-probabilities of the next token after
+        the last step (B, V), None). `carry["state"]` is read as the starting state and replaced by
+        the final one, detached: truncated back-propagation through time.
+        """
+        state = carry.get("state") if carry is not None else None
+        feats, state = self.hidden(ids, state)                                 # (B, T, ·)
+        if carry is not None:
+            carry["state"] = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+        if targets is None:
+            return self.log_probs(feats[:, -1]), None                          # (B, V)
+        flat, t = feats.reshape(-1, feats.size(-1)), targets.reshape(-1)
+        keep = t != -100
+        return None, self.nll(flat[keep], t[keep]).mean()
+
+
+# -- reading text as one stream --------------------------------------------------------------
+def read_data(path) -> list[str]:
+    """The lines of a text file, line ends kept ('' lines included), so that joining them gives the
+    file back. `FILE[:90%]` / `FILE[90%:]` take the first 90 % / the rest of its characters
+    (Tiny Shakespeare's train/validation split, as nanoGPT makes it)."""
+    import re
+
+    from textrnn.data import iter_lines
+
+    spec = str(path)
+    m = re.fullmatch(r"(.*)\[(\d+(?:\.\d+)?%)?:(\d+(?:\.\d+)?%)?\]", spec)
+    name = m.group(1) if m else spec
+    text = "".join(line + "\n" for _, _, line in iter_lines([name]))
+    if m:
+        frac = lambda g, default: default if g is None else float(g[:-1]) / 100  # noqa: E731
+        a, b = frac(m.group(2), 0.0), frac(m.group(3), 1.0)
+        text = text[int(a * len(text)): int(b * len(text))]
+    if not text.strip():
+        raise InputError(f"{spec}: no text", hint="give a plain-text file (for a slice, e.g. FILE[:90%])")
+    return text.splitlines(keepends=True)
+
+
+def train_tokenizer(tk, lines: list[str]):
+    """Word models split on whitespace (the corpora are tokenized, `<unk>` included); char models
+    keep every character, newlines too."""
+    from textrnn.tokenizer import CharTokenizer, WordTokenizer
+
+    if tk.kind == "char":
+        return CharTokenizer.train(lines, min_freq=tk.min_freq)
+    if tk.kind != "word":
+        raise ConfigError(f"tokenizer.kind {tk.kind!r} is not supported by language models; choose one of: char, word")
+    return WordTokenizer.train(lines, max_size=tk.max_size, min_freq=tk.min_freq, lowercase=tk.lowercase, split="whitespace")
+
+
+def stream_ids(tokenizer, lines: list[str], unit: str) -> torch.Tensor:
+    """Token ids of the whole text as one stream (N,): a word model appends `<eos>` to every line."""
+    if unit == "char":
+        return torch.tensor(tokenizer.encode(["".join(lines)])[0], dtype=torch.long)
+    ids = []
+    for seq in tokenizer.encode([line.rstrip("\r\n") for line in lines]):
+        ids += seq
+        ids.append(tokenizer.eos_id)
+    return torch.tensor(ids, dtype=torch.long)
+
+
+def columns(ids: torch.Tensor, start_id: int, B: int):
+    """Inputs and targets (B, n) for scoring every token of `ids` (N,) exactly once.
+
+    The stream starts after a virtual line end (`start_id`), so the first token is predicted too;
+    the last column is padded with target -100 (ignored)."""
+    N = len(ids)
+    n = math.ceil(N / B)
+    inputs = torch.cat([torch.tensor([start_id]), ids[:-1]])
+    pad = B * n - N
+    x = torch.cat([inputs, inputs.new_full((pad,), start_id)]).view(B, n)
+    y = torch.cat([ids, ids.new_full((pad,), -100)]).view(B, n)
+    return x, y
+
+
+# -- the predictor ----------------------------------------------------------------------------
+class Predictor:
+    """Tokenizer + language model: scores text, ranks next words, generates."""
+
+    task = TASK
+
+    def __init__(self, model: LanguageModel, tokenizer, metrics: dict | None = None):
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.config = model.config
+        self.metrics = metrics or {}
+
+    @property
+    def start_id(self) -> int:
+        """What a text follows: the end of a previous line (`<eos>`, or a newline character)."""
+        if self.config.unit == "word":
+            return self.tokenizer.eos_id
+        return self.tokenizer.index.get("\n", self.tokenizer.unk_id)
+
+    def prompt_ids(self, prompt: str) -> list[int]:
+        """The start token, then the prompt's tokens (a word model splits the prompt on whitespace)."""
+        ids = self.tokenizer.encode([prompt])[0] if prompt else []
+        return [self.start_id] + ids
+
+    @torch.inference_mode()
+    def score(self, lines: list[str], batch_size: int = 16, window: int = 256) -> dict:
+        """Perplexity of a text: nats summed over every token, read in `batch_size` columns."""
+        ids = stream_ids(self.tokenizer, lines, self.config.unit)
+        x, y = columns(ids, self.start_id, min(batch_size, len(ids)))
+        carry, total = {}, 0.0
+        for t in range(0, x.size(1), window):
+            feats, carry["state"] = self.model.hidden(x[:, t: t + window], carry.get("state"))
+            tgt = y[:, t: t + window].reshape(-1)
+            keep = tgt != -100
+            total += self.model.nll(feats.reshape(-1, feats.size(-1))[keep], tgt[keep]).double().sum().item()
+        n = len(ids)
+        unk = int((ids == self.tokenizer.unk_id).sum())
+        return {"perplexity": math.exp(total / n), "loss": total / n, "bits_per_unit": total / n / math.log(2),
+                "unit": self.config.unit, "n": n, "unknown": unk}
+
+    @torch.inference_mode()
+    def next_tokens(self, texts: list[str], k: int = 5) -> list[list[tuple[str, float]] | None]:
+        """The k most probable next tokens after each text, with probabilities."""
+        skip = {self.tokenizer.pad_id, self.tokenizer.unk_id, self.tokenizer.bos_id}
+        if self.config.unit == "char":
+            skip.add(self.tokenizer.eos_id)
+        out = []
+        for text in texts:
+            ids = torch.tensor([self.prompt_ids(text)])
+            logp, _ = self.model(ids)                                            # (1, V)
+            p = logp[0].exp()
+            p[list(skip)] = 0
+            top = p.topk(min(k, len(p) - len(skip)))
+            out.append([(self.tokenizer.vocab[i], v) for v, i in zip(top.values.tolist(), top.indices.tolist())])
+        return out
+
+    @torch.inference_mode()
+    def generate(self, prompt: str = "", max_tokens: int = 100, temperature: float = 1.0, top_k: int = 0,
+                 top_p: float = 1.0, generator: torch.Generator | None = None):
+        """Yield sampled tokens (as text pieces) one at a time after `prompt`.
+
+        temperature 0 or top_k 1: greedy. top_k > 1 keeps the k most probable tokens; top_p < 1
+        keeps the smallest set whose probability reaches p (nucleus sampling, Holtzman et al. 2020).
+        """
+        never = torch.tensor([self.tokenizer.pad_id, self.tokenizer.unk_id, self.tokenizer.bos_id]
+                             + ([self.tokenizer.eos_id] if self.config.unit == "char" else []))
+        ids = torch.tensor([self.prompt_ids(prompt)])
+        feats, state = self.model.hidden(ids)
+        for _ in range(max_tokens):
+            logits = self.model.log_probs(feats[:, -1])[0].float()              # (V,)
+            logits[never] = float("-inf")
+            if temperature == 0 or top_k == 1:
+                nxt = int(logits.argmax())
+            else:
+                logits = logits / temperature
+                if top_k > 1:
+                    kth = logits.topk(min(top_k, len(logits))).values[-1]
+                    logits[logits < kth] = float("-inf")
+                probs = logits.softmax(0)
+                if top_p < 1.0:
+                    sp, si = probs.sort(descending=True)
+                    cut = (sp.cumsum(0) - sp) >= top_p                          # keep the smallest head reaching p
+                    probs[si[cut]] = 0
+                nxt = int(torch.multinomial(probs, 1, generator=generator))
+            yield self.piece(nxt)
+            feats, state = self.model.hidden(torch.tensor([[nxt]]), state)
+
+    def piece(self, i: int) -> str:
+        """How token i is written in running text: a word model separates words by spaces and
+        writes `<eos>` as a line end."""
+        if self.config.unit == "char":
+            return self.tokenizer.vocab[i]
+        return "\n" if i == self.tokenizer.eos_id else self.tokenizer.vocab[i] + " "
+
+    # -- save / load -------------------------------------------------------------------------
+    def save(self, directory, metrics: dict | None = None, half: bool = False, int8: bool = False):
+        from textrnn.bundle import save_predictor
+
+        return save_predictor(self, directory, task=TASK, metrics=metrics, half=half, int8=int8)
+
+    @classmethod
+    def from_bundle(cls, directory: Path, config: dict):
+        from textrnn.bundle import load_model
+
+        return cls(*load_model(directory, config, LMConfig, LanguageModel))
+
+
+def evaluate(predictor: Predictor, lines: list[str], batch_size: int = 16) -> dict:
+    """perplexity, loss (mean nats per unit), bits per unit, unit, n (tokens scored)."""
+    return predictor.score(lines, batch_size=batch_size)
+
+
+# -- what the training loop needs from this head ---------------------------------------------
+HIGHER_IS_BETTER = False
+
+
+def headline(predictor) -> str:
+    """The dev metric that selects the best epoch (lower is better here): per-word perplexity for
+    a word model, nats per character for a character model."""
+    return "perplexity" if predictor.config.unit == "word" else "loss"
+
+
+def tokenizer_texts(lines):
+    return lines
+
+
+def build(model_options: dict, lines, tokenizer) -> Predictor:
+    unit = "char" if tokenizer.kind == "char" else "word"
+    cfg = from_dict(LMConfig, {"unit": unit, **model_options, "vocab_size": tokenizer.vocab_size}, "model")
+    if cfg.unit != unit:
+        raise ConfigError(f"model.unit {cfg.unit!r} does not match tokenizer.kind {tokenizer.kind!r}",
+                          hint="leave model.unit out: it follows the tokenizer")
+    return Predictor(LanguageModel(cfg), tokenizer)
+
+
+@dataclass(frozen=True)
+class Stream:
+    ids: torch.Tensor              # (N,) the training text as one stream of token ids
+    bptt: int                      # window length
+
+
+def encode_examples(predictor: Predictor, lines) -> Stream:
+    return Stream(stream_ids(predictor.tokenizer, lines, predictor.config.unit), predictor.config.bptt)
+
+
+def steps_per_epoch(stream: Stream, batch_size: int) -> int:
+    return max(1, (len(stream.ids) // batch_size - 1) // stream.bptt)
+
+
+def batches(stream: Stream, batch_size: int, rng):
+    """Yield (inputs (B, bptt), targets (B, bptt), carry) down B columns of the stream; the carry
+    passes the state from one window to the next. Each epoch starts at a random offset below bptt,
+    so windows do not always break at the same places."""
+    ids, B, bptt = stream.ids, batch_size, stream.bptt
+    offset = rng.randrange(bptt)
+    n = (len(ids) - offset) // B
+    if n < 2:
+        raise InputError(f"the training text has {len(ids)} tokens: too few for {B} columns",
+                         hint="use a smaller train.batch_size or a longer text")
+    data = ids[offset: offset + n * B].view(B, n)                                # (B, n)
+    carry: dict = {}
+    for t in range(0, n - 1 - bptt + 1, bptt):
+        yield data[:, t: t + bptt], data[:, t + 1: t + 1 + bptt], carry
