@@ -33,6 +33,7 @@ bench:
 	$(BIN)python tools/bench_startup.py --write docs/BENCHMARKS.md
 	$(BIN)python tools/bench_classify.py --cv --write docs/BENCHMARKS.md
 	$(BIN)python tools/bench_tag.py --write docs/BENCHMARKS.md
+	$(BIN)python tools/bench_lm.py --write docs/BENCHMARKS.md
 
 clean:
 	rm -rf runs .pytest_cache

@@ -8,7 +8,7 @@ from textrnn.bundle import shipped_models
 SHIPPED = shipped_models()
 
 
-@pytest.mark.parametrize("name", ["sentiment", "spam", "ner", "pos"])
+@pytest.mark.parametrize("name", ["sentiment", "spam", "ner", "pos", "wikitext2", "shakespeare"])
 def test_shipped_model_is_present(name):
     assert name in SHIPPED, f"textrnn/pretrained/{name} is missing; rebuild with `make pretrained`"
 
@@ -42,10 +42,31 @@ def test_pos_example():
     assert got["tags"] == ["DET", "NOUN", "AUX", "PART", "VERB", "ADP", "NOUN", "PUNCT"]
 
 
+@pytest.mark.skipif("wikitext2" not in SHIPPED, reason="not shipped")
+def test_wikitext2_example():
+    ranked = textrnn.load("wikitext2").next_tokens(["the united"], 5)[0]
+    assert "states" in [t for t, _ in ranked]
+
+
+@pytest.mark.skipif("shakespeare" not in SHIPPED, reason="not shipped")
+def test_shakespeare_example():
+    import torch
+
+    lm = textrnn.load("shakespeare")
+    a, b = ("".join(lm.generate("ROMEO:", 60, generator=torch.Generator().manual_seed(1))) for _ in range(2))
+    assert a == b and len(a) == 60
+
+
+SIZE_LIMIT = {"lm": 20e6, "translate": 25e6}  # bytes; 15 MB for the other tasks
+NO_TEST_SPLIT = {"shakespeare"}               # Tiny Shakespeare has train and validation only
+
+
 def test_shipped_metrics_are_recorded():
-    from textrnn.bundle import read_metrics
+    from textrnn.bundle import read_config, read_metrics
 
     for name, d in SHIPPED.items():
         m = read_metrics(d)
-        assert "test" in m and "dev" in m and m.get("command"), f"{name}: metrics.json lacks scores or command"
-        assert sum(p.stat().st_size for p in d.rglob("*") if p.is_file()) < 15e6, f"{name} is over 15 MB"
+        assert ("test" in m or name in NO_TEST_SPLIT) and "dev" in m and m.get("command"), \
+            f"{name}: metrics.json lacks scores or command"
+        limit = SIZE_LIMIT.get(read_config(d)["task"], 15e6)
+        assert sum(p.stat().st_size for p in d.rglob("*") if p.is_file()) < limit, f"{name} is over {limit / 1e6:.0f} MB"

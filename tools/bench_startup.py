@@ -37,6 +37,7 @@ ONE_LINE = [  # (command, shipped model, one input line)
     ("classify", "spam", "WINNER!! Call 09061701461 now to claim your prize"),
     ("tag", "ner", "Angela Merkel met Emmanuel Macron in Paris ."),
     ("tag", "pos", "The old dogs bark at night."),
+    ("next-word", "wikitext2", "the united"),
 ]
 
 
