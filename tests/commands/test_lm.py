@@ -19,6 +19,13 @@ def test_next_word_keeps_lines_aligned(tiny_lm):
     assert recs[0]["next"][0]["token"] == "states" and len(recs[0]["next"]) == 5 and recs[1]["next"] is None
 
 
+def test_char_model_next_tokens_stay_on_one_line(tiny_char_lm):
+    r = run("next-word", "--model", tiny_char_lm, "-k", "69", input="the cat\n\nthe dog\n")
+    lines = r.stdout.split("\n")
+    assert r.exit_code == 0 and len(lines) == 4 and lines[1] == ""
+    assert "\t\\n\t" in lines[0] and len(lines[0].split("\t")) % 2 == 1   # the newline token, escaped
+
+
 def test_generate_is_repeatable_with_a_seed(tiny_lm, tiny_char_lm):
     for model in (tiny_lm, tiny_char_lm):
         a = run("generate", "--model", model, "--prompt", "the cat", "--seed", "1", "-n", "15")
@@ -43,6 +50,9 @@ def test_generate_writes_atomically(tiny_lm, tmp_path):
     (["--max-tokens", "0"], "--max-tokens 0: must be at least 1"),
     (["--temperature", "-1"], "--temperature -1.0: must be 0"),
     (["--num", "0"], "--num 0: must be at least 1"),
+    (["--temperature", "inf"], "--temperature inf: must be 0"),
+    (["--temperature", "nan"], "--temperature nan: must be 0"),
+    (["--seed", str(2 ** 70)], "--seed 1180591620717411303424: must be in"),
     (["--prompt", "x", "some-file.txt"], "either --prompt or prompt files"),
 ])
 def test_generate_bad_options(tiny_lm, args, message):

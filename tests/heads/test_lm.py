@@ -8,7 +8,7 @@ import torch
 
 import textrnn
 from textrnn.errors import ConfigError, InputError
-from textrnn.heads.lm import LanguageModel, LMConfig, Stream, batches, columns, read_data
+from textrnn.heads.lm import LanguageModel, LMConfig, Stream, batches, columns, read_data, steps_per_epoch
 from tests.conftest import FIXTURES, tiny_lm_config
 
 
@@ -31,6 +31,10 @@ def test_training_windows_follow_the_stream():
     assert all(w[0].shape == (4, 5) for w in wins) and all(w[2] is wins[0][2] for w in wins)  # one carry per epoch
     for (x, y, _), (x2, _, _) in zip(wins, wins[1:]):
         assert torch.equal(y[:, :-1], x[:, 1:]) and torch.equal(x2[:, 0], x[:, -1] + 1)
+    # every epoch, whatever its random offset, has the number of steps the schedule counts on
+    for n in (100, 101, 137):
+        stream = Stream(torch.arange(n), 5)
+        assert {len(list(batches(stream, 4, random.Random(seed)))) for seed in range(20)} == {steps_per_epoch(stream, 4)}
 
 
 def test_read_data_slices_join_to_the_file():

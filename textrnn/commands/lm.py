@@ -8,6 +8,7 @@ the terminal as they are produced; a seed makes them repeatable.
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -26,6 +27,11 @@ def _warn_unknown(predictor, text: str, where: str) -> None:
         unit = "word" if predictor.config.unit == "word" else "character"
         print(f"note: {where}: no {unit} of the prompt is in the model's vocabulary; the model reads <unk>",
               file=sys.stderr)
+
+
+def _tsv(field: str) -> str:
+    """A TSV field on one line: a character model's next token is often a newline or a tab."""
+    return field.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
 def next_word(texts: list[str], model: str, top_k: int = 5, fmt: str = "tsv", output: Path | None = None,
@@ -50,7 +56,7 @@ def next_word(texts: list[str], model: str, top_k: int = 5, fmt: str = "tsv", ou
                 rec = {"text": text, "next": [{"token": t, "probability": p} for t, p in ranked]}
                 out.write(json.dumps(rec, ensure_ascii=False) + "\n")
             else:
-                out.write(text.replace("\t", " ") + "".join(f"\t{t}\t{p:.4f}" for t, p in ranked) + "\n")
+                out.write(_tsv(text) + "".join(f"\t{_tsv(t)}\t{p:.4f}" for t, p in ranked) + "\n")
             out.flush()
 
 
@@ -65,7 +71,7 @@ def generate(prompts: list[str], model: str, max_tokens: int = 100, temperature:
 
     if max_tokens < 1:
         raise InputError(f"--max-tokens {max_tokens}: must be at least 1", hint="e.g. --max-tokens 200")
-    if temperature < 0:
+    if not math.isfinite(temperature) or temperature < 0:
         raise InputError(f"--temperature {temperature}: must be 0 (greedy) or more", hint="1.0 samples the model as it is")
     if not 0 < top_p <= 1:
         raise InputError(f"--top-p {top_p}: must be in (0, 1]", hint="e.g. --top-p 0.9; 1 turns nucleus sampling off")
@@ -73,6 +79,8 @@ def generate(prompts: list[str], model: str, max_tokens: int = 100, temperature:
         raise InputError(f"--top-k {top_k}: must be 0 (off) or more")
     if num < 1:
         raise InputError(f"--num {num}: must be at least 1")
+    if seed is not None and not 0 <= seed < 2 ** 63:
+        raise InputError(f"--seed {seed}: must be in [0, 2^63)")
     predictor = _load(model)
     generator = torch.Generator()
     generator.manual_seed(seed if seed is not None else torch.seed())

@@ -170,7 +170,8 @@ def read_data(path) -> list[str]:
         text = text[int(a * len(text)): int(b * len(text))]
     if not text.strip():
         raise InputError(f"{spec}: no text", hint="give a plain-text file (for a slice, e.g. FILE[:90%])")
-    return text.splitlines(keepends=True)
+    lines = text.split("\n")                        # only \n ends a line, as in iter_lines
+    return [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
 
 
 def train_tokenizer(tk, lines: list[str]):
@@ -179,7 +180,7 @@ def train_tokenizer(tk, lines: list[str]):
     from textrnn.tokenizer import CharTokenizer, WordTokenizer
 
     if tk.kind == "char":
-        return CharTokenizer.train(lines, min_freq=tk.min_freq)
+        return CharTokenizer.train(lines, min_freq=tk.min_freq, max_size=tk.max_size, lowercase=tk.lowercase)
     if tk.kind != "word":
         raise ConfigError(f"tokenizer.kind {tk.kind!r} is not supported by language models; choose one of: char, word")
     return WordTokenizer.train(lines, max_size=tk.max_size, min_freq=tk.min_freq, lowercase=tk.lowercase, split="whitespace")
@@ -200,7 +201,7 @@ def columns(ids: torch.Tensor, start_id: int, B: int):
     """Inputs and targets (B, n) for scoring every token of `ids` (N,) exactly once.
 
     The stream starts after a virtual line end (`start_id`), so the first token is predicted too;
-    the last column is padded with target -100 (ignored)."""
+    the columns' tail is padded with target -100 (ignored)."""
     N = len(ids)
     n = math.ceil(N / B)
     inputs = torch.cat([torch.tensor([start_id]), ids[:-1]])
@@ -356,7 +357,14 @@ def encode_examples(predictor: Predictor, lines) -> Stream:
 
 
 def steps_per_epoch(stream: Stream, batch_size: int) -> int:
-    return max(1, (len(stream.ids) // batch_size - 1) // stream.bptt)
+    """Windows per epoch, the same for every epoch's random offset (the largest, bptt - 1, sets it)."""
+    n = (len(stream.ids) - (stream.bptt - 1)) // batch_size                    # column length, worst case
+    steps = (n - 1) // stream.bptt
+    if steps < 1:
+        raise InputError(f"the training text has {len(stream.ids)} tokens: too few for {batch_size} columns "
+                         f"of {stream.bptt}-token windows",
+                         hint="use a smaller train.batch_size or model.bptt, or a longer text")
+    return steps
 
 
 def batches(stream: Stream, batch_size: int, rng):
@@ -364,12 +372,10 @@ def batches(stream: Stream, batch_size: int, rng):
     passes the state from one window to the next. Each epoch starts at a random offset below bptt,
     so windows do not always break at the same places."""
     ids, B, bptt = stream.ids, batch_size, stream.bptt
+    steps = steps_per_epoch(stream, B)
     offset = rng.randrange(bptt)
     n = (len(ids) - offset) // B
-    if n < 2:
-        raise InputError(f"the training text has {len(ids)} tokens: too few for {B} columns",
-                         hint="use a smaller train.batch_size or a longer text")
     data = ids[offset: offset + n * B].view(B, n)                                # (B, n)
     carry: dict = {}
-    for t in range(0, n - 1 - bptt + 1, bptt):
+    for t in range(0, steps * bptt, bptt):
         yield data[:, t: t + bptt], data[:, t + 1: t + 1 + bptt], carry
