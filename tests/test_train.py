@@ -25,6 +25,9 @@ def test_resume_continues_exactly(tmp_path):
     resumed = train(tiny_classify_config(epochs=3, patience=10), tmp_path / "part", resume=True, quiet=True)
     assert losses(tmp_path / "part") == pytest.approx(losses(tmp_path / "full"), rel=1e-6)
     assert resumed["dev"]["accuracy"] == full["dev"]["accuracy"]
+    # the training time counts the epochs run before the interruption too
+    seconds = [json.loads(line)["seconds"] for line in (tmp_path / "part" / "metrics.jsonl").read_text().splitlines()]
+    assert len(seconds) == 3 and resumed["train_seconds"] == pytest.approx(sum(seconds), abs=0.05)
 
 
 def test_refuses_to_clobber_and_resume_nothing(tmp_path):

@@ -183,7 +183,6 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
         log(f"resumed after epoch {state['epoch']} from {ckpt}")
 
     model_cfg = to_dict(predictor.config)
-    started = time.time()
     metrics_log = out / "metrics.jsonl"
     out.mkdir(parents=True, exist_ok=True)
     if resume and metrics_log.exists():
@@ -245,7 +244,10 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
 
     best = load(out / "model")
     final = {"task": run.task, "headline": headline, "best_epoch": state["best_epoch"], "epochs_run": state["epoch"],
-             "train_seconds": round(time.time() - started, 1), "parameters": n_params,
+             # the epochs' own times from metrics.jsonl: a resumed run counts its earlier epochs too
+             "train_seconds": round(sum(json.loads(l)["seconds"] for l in metrics_log.read_text(encoding="utf-8").splitlines()
+                                        if l.strip()), 1),
+             "parameters": n_params,
              "data": {k: v for k, v in to_dict(run.data).items() if v},
              "config": config, "command": command,
              "date": time.strftime("%Y-%m-%d"), "torch": torch.__version__}
