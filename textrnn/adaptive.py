@@ -12,7 +12,8 @@ vocabulary sorted by frequency (the word tokenizer sorts it so), `cutoffs` split
 
 The head scores cluster 0's words plus one entry per further cluster; a rare word's probability
 is P(its cluster) · P(word | cluster). Most running words are frequent, so most steps never touch
-the big tails: on WikiText-2 (33k words) training runs 5.5× faster than with the full softmax.
+the big tails: with the `wikitext2` sizes, training runs 5.2× faster than with the full 33k softmax
+(`python tools/bench_lm.py`, docs/BENCHMARKS.md).
 Axis letters as in encoder.py; N is a number of positions (batch × time, flattened).
 """
 
