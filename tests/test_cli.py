@@ -155,8 +155,10 @@ def test_train_example_and_models():
     assert r.exit_code == 0 and 'task = "classify"' in r.stdout
     r = run("train", "--example", "tag")
     assert r.exit_code == 0 and 'decoder = "crf"' in r.stdout
+    r = run("train", "--example", "lm")
+    assert r.exit_code == 0 and 'task = "lm"' in r.stdout
     r = run("train", "--example", "clasify")
-    assert r.exit_code == 1 and "choose one of: classify, tag" in r.stderr
+    assert r.exit_code == 1 and "choose one of: classify, lm, tag" in r.stderr
     assert run("models").exit_code == 0
 
 
