@@ -197,7 +197,7 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
         bar = progress_bar(quiet)
         task = bar.add_task("train", total=steps_per_epoch, epoch=epoch, loss=float("nan"))
         bar.start()
-        for batch in head.batches(encoded, tc.batch_size, rng):   # (inputs..., targets)
+        for batch in head.batches(encoded, tc.batch_size, rng):   # what the model takes: inputs, targets (, carry)
             for g in opt.param_groups:
                 g["lr"] = lr_at(state["step"])
             _, loss = model(*batch)
