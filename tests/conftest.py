@@ -94,3 +94,24 @@ def tiny_char_lm(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("charlm")
     train(tiny_lm_config(unit="char", epochs=2, batch_size=8), out / "run", quiet=True)
     return out / "run" / "model"
+
+
+def tiny_translate_config(**train):
+    return {
+        "task": "translate",
+        "data": {"train": str(FIXTURES / "parallel_train.{de,en}"), "dev": str(FIXTURES / "parallel_dev.{de,en}")},
+        "tokenizer": {"kind": "sentencepiece", "max_size": 60},
+        "model": {"embedding_dim": 16, "hidden_size": 16, "decoder_size": 24, "dropout": 0.0, "label_smoothing": 0.0,
+                  "max_len": 32, "beam": 3},
+        "train": {"epochs": 2, "batch_size": 8, "lr": 0.02, "seed": 3, **train},
+    }
+
+
+@pytest.fixture(scope="session")
+def tiny_translate(tmp_path_factory) -> Path:
+    """A trained German → English translation bundle on the 64 hand-made pairs."""
+    from textrnn.train import train
+
+    out = tmp_path_factory.mktemp("translate")
+    train(tiny_translate_config(epochs=25), out / "run", quiet=True)
+    return out / "run" / "model"

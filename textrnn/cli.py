@@ -23,7 +23,7 @@ from textrnn.errors import TextrnnError
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-    help="Recurrent neural networks on text: classify, tag, generate, train, evaluate.",
+    help="Recurrent neural networks on text: classify, tag, generate, translate, train, evaluate.",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -182,20 +182,48 @@ def generate(
         top_p=top_p, num=num, seed=seed, fmt=format.value, output=output, force=force)
 
 
+class TransFormat(str, Enum):
+    text = "text"
+    jsonl = "jsonl"
+
+
+@app.command()
+@handle_errors
+def translate(
+    files: Optional[List[str]] = typer.Argument(None, help="Text files, one sentence per line; `-` or nothing reads stdin."),
+    model: str = typer.Option("de-en", "--model", "-m", help="A shipped translation model (de-en) or a model directory."),
+    beam: Optional[int] = typer.Option(None, "--beam", "-b", help="Beam size (default: the model's, 5); 1 is greedy."),
+    max_len: Optional[int] = typer.Option(None, "--max-len", help="Most pieces per translation (default: 2 x source + 10)."),
+    format: TransFormat = typer.Option(TransFormat.text, "--format", "-f", help="text (one translation per line) or jsonl."),
+    plot_attention: Optional[Path] = typer.Option(None, "--plot-attention", help="Write one attention heatmap PNG per line here."),
+    batch_size: int = typer.Option(32, "--batch-size", min=1, help="Sentences decoded together."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout."),
+    force: bool = typer.Option(False, "--force", help="Overwrite --output if it exists."),
+):
+    """Translate each input line (German to English with de-en): one translation per line, in order."""
+    from textrnn.commands.translate import translate_files
+
+    translate_files(files or ["-"], model=model, beam=beam, max_len=max_len, fmt=format.value,
+                    plot_attention=plot_attention, batch_size=batch_size, output=output, force=force)
+
+
 @app.command()
 @handle_errors
 def evaluate(
     model: str = typer.Argument(..., help="A shipped model name or a model directory."),
     data: str = typer.Argument(..., help="Data in the task's corpus format (label<TAB>text; token<TAB>tag; CoNLL-U; "
-                                         "plain text for a language model, FILE[90%:] for a slice)."),
+                                         "plain text for a language model, FILE[90%:] for a slice; for translation "
+                                         "a source file with --ref, or PREFIX.{de,en}, or PREFIX)."),
     as_json: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout."),
     batch_size: Optional[int] = typer.Option(None, "--batch-size", min=1, help="Examples per batch (language models: "
                                              "columns of the text; default 64, language models 16)."),
+    ref: Optional[str] = typer.Option(None, "--ref", help="Translation: the reference translations of DATA, line by line."),
+    beam: Optional[int] = typer.Option(None, "--beam", help="Translation: beam size (default: the model's)."),
 ):
     """Score MODEL on DATA: accuracy, F1, confusion matrix, n; perplexity for a language model."""
     from textrnn.commands.evaluate import evaluate_model
 
-    scores = evaluate_model(model, data, batch_size=batch_size)
+    scores = evaluate_model(model, data, batch_size=batch_size, ref=ref, beam=beam)
     if as_json:
         print(json.dumps(scores))
     else:

@@ -216,7 +216,8 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
         model.eval()
         improved = True
         if dev_ex is not None:
-            dev = head.evaluate(predictor, dev_ex)
+            # a head may score epochs more cheaply than its final report (translation: greedy, not beam)
+            dev = getattr(head, "evaluate_epoch", head.evaluate)(predictor, dev_ex)
             score = dev[headline]
             record["dev"] = {k: v for k, v in dev.items() if isinstance(v, (int, float))}
             improved = state["best"] is None or (score > state["best"] if better else score < state["best"])

@@ -5,19 +5,25 @@ from __future__ import annotations
 from textrnn.errors import InputError
 
 
-def evaluate_model(model: str, data: str, batch_size: int | None = None) -> dict:
+def evaluate_model(model: str, data: str, batch_size: int | None = None, ref: str | None = None,
+                   beam: int | None = None) -> dict:
     import re
     from pathlib import Path
 
     import textrnn
     from textrnn.heads import head_module
 
-    path = re.sub(r"\[[\d.%]*:[\d.%]*\]$", "", data)  # a language model's FILE[90%:] slice
-    if not Path(path).is_file():
-        raise InputError(f"{path}: no such file", hint="give labelled data in the task's corpus format")
     predictor = textrnn.load(model)
     head = head_module(predictor.task)
     options = {"batch_size": batch_size} if batch_size else {}
+    if predictor.task == "translate":
+        scores = head.evaluate(predictor, translation_pairs(predictor, data, ref), beam=beam, **options)
+        return {"model": model, "data": data, **({"ref": ref} if ref else {}), "task": predictor.task, **scores}
+    if ref is not None or beam is not None:
+        raise InputError(f"--ref and --beam are for translation models; {model!r} is a {predictor.task!r} model")
+    path = re.sub(r"\[[\d.%]*:[\d.%]*\]$", "", data)  # a language model's FILE[90%:] slice
+    if not Path(path).is_file():
+        raise InputError(f"{path}: no such file", hint="give labelled data in the task's corpus format")
     scores = head.evaluate(predictor, head.read_data(data), **options)
     return {"model": model, "data": data, "task": predictor.task, **scores}
 
@@ -32,3 +38,21 @@ def format_scores(scores: dict) -> str:
         lines.append("confusion (rows gold, columns predicted, order " + ", ".join(scores["labels"]) + "):")
         lines += ["  " + " ".join(f"{n:6d}" for n in row) for row in scores["confusion"]]
     return "\n".join(lines)
+
+
+def translation_pairs(predictor, data: str, ref: str | None) -> list[tuple[str, str]]:
+    """SRC --ref REF, or PREFIX.{de,en}, or PREFIX (with the model's languages) → [(source, reference)]."""
+    from pathlib import Path
+
+    from textrnn.heads.translate import parallel_files, read_pairs
+
+    c = predictor.config
+    files = (Path(data), Path(ref)) if ref else parallel_files(data, c.source, c.target)
+    if files is None:
+        raise InputError(f"{data}: no references to score against",
+                         hint=f"give --ref REF_FILE, or PREFIX.{{{c.source},{c.target}}}, or a PREFIX with "
+                              f"PREFIX.{c.source} and PREFIX.{c.target} beside it")
+    for f in files:
+        if not f.is_file():
+            raise InputError(f"{f}: no such file", hint="give line-aligned source and reference files")
+    return read_pairs(*files)

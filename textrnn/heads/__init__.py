@@ -11,7 +11,8 @@ import importlib
 
 from textrnn.errors import choose
 
-HEADS = {"classify": "textrnn.heads.classify", "tag": "textrnn.heads.tag", "lm": "textrnn.heads.lm"}
+HEADS = {"classify": "textrnn.heads.classify", "tag": "textrnn.heads.tag", "lm": "textrnn.heads.lm",
+         "translate": "textrnn.heads.translate"}
 
 
 def head_module(task: str):

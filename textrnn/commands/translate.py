@@ -1,0 +1,87 @@
+"""`textrnn translate`: one translation per input line, in input order, streamed in chunks.
+
+An empty line gives an empty line, never a shifted one. With `--plot-attention DIR`, each
+translated line also gets DIR/line-N.png: the attention weights, target pieces down, source
+pieces across — where the decoder looked while writing each piece.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from itertools import islice
+from pathlib import Path
+
+from textrnn.errors import InputError
+
+CHUNK = 512  # lines held in memory at once
+
+
+def translate_files(files: list[str], model: str = "de-en", beam: int | None = None, max_len: int | None = None,
+                    fmt: str = "text", plot_attention: Path | None = None, batch_size: int = 32,
+                    output: Path | None = None, force: bool = False) -> None:
+    import textrnn
+    from textrnn.commands.output import open_output
+    from textrnn.data import iter_lines
+
+    if beam is not None and beam < 1:
+        raise InputError(f"--beam must be at least 1, got {beam}", hint="--beam 1 is greedy decoding; 5 is usual")
+    if max_len is not None and max_len < 1:
+        raise InputError(f"--max-len must be at least 1, got {max_len}")
+    if plot_attention is not None:
+        check_plot_dir(plot_attention)
+    predictor = textrnn.load(model, task="translate")
+    lines = ((n, line) for n, (_, _, line) in enumerate(iter_lines(files), 1))   # n counts over all files
+    warned = False
+    with open_output(output, force) as out:
+        while chunk := list(islice(lines, CHUNK)):
+            texts = [t for _, t in chunk]
+            records = predictor.translate(texts, beam=beam, max_len=max_len, batch_size=batch_size,
+                                          attention=plot_attention is not None)
+            if predictor.truncated and not warned:
+                print(f"note: lines longer than {predictor.config.max_len - 1} pieces are cut to that length "
+                      "before translation", file=sys.stderr)
+                warned = True
+            for (n, text), rec in zip(chunk, records):
+                if fmt == "jsonl":
+                    out.write(json.dumps({"source": text, "translation": rec["translation"] if rec else None,
+                                          "score": rec["score"] if rec else None}, ensure_ascii=False) + "\n")
+                else:
+                    out.write((rec["translation"] if rec else "") + "\n")
+                if rec and plot_attention is not None:
+                    plot(rec, plot_attention / f"line-{n}.png")
+            out.flush()
+    if plot_attention is not None:
+        print(f"attention plots in {plot_attention}/", file=sys.stderr)
+
+
+def check_plot_dir(directory: Path) -> None:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise InputError("--plot-attention needs matplotlib", hint="pip install matplotlib") from None
+    if directory.exists() and not directory.is_dir():
+        raise InputError(f"{directory}: exists and is not a directory", hint="give --plot-attention a directory")
+    directory.mkdir(parents=True, exist_ok=True)
+
+
+def plot(rec: dict, path: Path) -> None:
+    """One heatmap: rows = target pieces, columns = source pieces, written atomically."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    src, tgt, weights = rec["source_pieces"], rec["target_pieces"], rec["attention"]
+    fig, ax = plt.subplots(figsize=(max(4, 0.45 * len(src) + 1.5), max(3, 0.4 * len(tgt) + 1.5)))
+    im = ax.imshow(weights, cmap="Greys", vmin=0, vmax=1, aspect="auto")
+    ax.set_xticks(range(len(src)), src, rotation=60, ha="right", fontsize=9)
+    ax.set_yticks(range(len(tgt)), tgt, fontsize=9)
+    ax.set_xlabel("source")
+    ax.set_ylabel("translation")
+    fig.colorbar(im, ax=ax, fraction=0.04, label="attention")
+    fig.tight_layout()
+    tmp = path.with_name(path.name + ".tmp")
+    fig.savefig(tmp, dpi=110, format="png")
+    plt.close(fig)
+    tmp.replace(path)
