@@ -157,8 +157,10 @@ def test_train_example_and_models():
     assert r.exit_code == 0 and 'decoder = "crf"' in r.stdout
     r = run("train", "--example", "lm")
     assert r.exit_code == 0 and 'task = "lm"' in r.stdout
+    r = run("train", "--example", "translate")
+    assert r.exit_code == 0 and 'attention = "additive"' in r.stdout
     r = run("train", "--example", "clasify")
-    assert r.exit_code == 1 and "choose one of: classify, lm, tag" in r.stderr
+    assert r.exit_code == 1 and "choose one of: classify, lm, tag, translate" in r.stderr
     assert run("models").exit_code == 0
 
 

@@ -65,3 +65,66 @@ def test_init_that_does_not_exist_says_how_to_build_it(tmp_path):
     with pytest.raises(ConfigError, match="no model directory at") as e:
         train(cfg, tmp_path / "run", quiet=True)
     assert "make pretrained" in e.value.hint
+
+
+def _nan_after(monkeypatch, bad_calls):
+    """Make the classifier's loss NaN on the given (1-based) training calls."""
+    import torch
+
+    from textrnn.heads.classify import Classifier
+
+    forward, calls = Classifier.forward, {"n": 0}
+
+    def patched(self, ids, lengths, targets=None):
+        logits, loss = forward(self, ids, lengths, targets)
+        if targets is not None and self.training:
+            calls["n"] += 1
+            if calls["n"] in bad_calls:
+                loss = loss * torch.tensor(float("nan"))
+        return logits, loss
+
+    monkeypatch.setattr(Classifier, "forward", patched)
+
+
+def test_nan_guard_skips_a_bad_step_and_halves_the_lr(tmp_path, monkeypatch):
+    _nan_after(monkeypatch, {2})
+    train(tiny_classify_config(epochs=1, schedule="constant"), tmp_path / "r", quiet=True)
+    rec = json.loads((tmp_path / "r" / "metrics.jsonl").read_text().splitlines()[0])
+    assert rec["skipped_steps"] == 1 and rec["lr"] == pytest.approx(0.005)
+    assert rec["train_loss"] == rec["train_loss"]                     # not NaN: the bad step is not averaged in
+
+
+def test_nan_guard_stops_after_a_streak(tmp_path, monkeypatch):
+    _nan_after(monkeypatch, set(range(1, 100)))
+    with pytest.raises(TextrnnError, match="training diverged: 3 steps in a row") as e:
+        train(tiny_classify_config(epochs=1, max_bad_steps=3), tmp_path / "r", quiet=True)
+    assert "train.lr" in e.value.hint
+
+
+def test_plateau_schedule_lowers_the_lr_only_after_a_stall(tmp_path):
+    train(tiny_classify_config(epochs=6, schedule="plateau", plateau_factor=0.5, plateau_patience=1, patience=10),
+          tmp_path / "r", quiet=True)
+    recs = [json.loads(l) for l in (tmp_path / "r" / "metrics.jsonl").read_text().splitlines()]
+    best = float("-inf")
+    lr = 0.01
+    for r in recs:
+        assert r["lr"] == pytest.approx(lr)                               # the lr this epoch trained with
+        if r["dev"]["accuracy"] > best:
+            best = r["dev"]["accuracy"]
+        else:
+            lr *= 0.5                                                     # the next epoch's
+
+
+def test_a_run_leaves_gradient_norms_and_curves(tmp_path):
+    from typer.testing import CliRunner
+
+    from textrnn.cli import app
+
+    train(tiny_classify_config(epochs=2), tmp_path / "r", quiet=True)
+    rec = json.loads((tmp_path / "r" / "metrics.jsonl").read_text().splitlines()[0])
+    assert rec["grad_norm"] > 0 and "encoder.rnn.weight_hh_l0" in rec["grad_norms"]
+    assert (tmp_path / "r" / "curves.png").read_bytes()[:4] == b"\x89PNG"
+    r = CliRunner().invoke(app, ["plot", str(tmp_path / "r"), "--out", str(tmp_path / "c.png")])
+    assert r.exit_code == 0 and (tmp_path / "c.png").is_file()
+    r = CliRunner().invoke(app, ["plot", str(tmp_path)])
+    assert r.exit_code == 1 and "metrics.jsonl: no such file" in r.output

@@ -254,6 +254,22 @@ def train(
 
 @app.command()
 @handle_errors
+def plot(
+    run_dir: Path = typer.Argument(..., help="A run directory made by `textrnn train --out DIR`."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="The PNG to write (default: RUN_DIR/curves.png)."),
+):
+    """Plot a training run's curves (loss, dev score, gradient norm, learning rate) as a PNG."""
+    from textrnn.plot import plot_run
+
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise TextrnnError("plotting needs matplotlib", hint="pip install matplotlib") from None
+    print(plot_run(run_dir, out))
+
+
+@app.command()
+@handle_errors
 def models():
     """List the models shipped with textrnn: name, task, size and headline score."""
     from textrnn.commands.info import list_models

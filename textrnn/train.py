@@ -51,8 +51,12 @@ class TrainConfig:
     lr: float = 1e-3
     weight_decay: float = 0.0
     clip: float = 5.0              # max gradient norm; 0 turns clipping off
-    schedule: str = "constant"     # constant | cosine (per step, after `warmup` steps of linear warm-up)
-    warmup: int = 0
+    schedule: str = "constant"     # constant | cosine (per step) | plateau (× plateau_factor when dev stalls),
+    warmup: int = 0                # each after `warmup` steps of linear warm-up
+    plateau_factor: float = 0.5    # plateau: multiply the learning rate by this ...
+    plateau_patience: int = 1      # ... after this many epochs without a better dev score
+    max_bad_steps: int = 10        # NaN/inf guard: a non-finite loss or gradient skips the step and halves
+                                   # the learning rate; this many in a row stop training with an error
     patience: int = 3              # stop after this many epochs without a better dev score
     seed: int = 1
     threads: int = 0               # torch threads; 0 keeps torch's default
@@ -72,6 +76,10 @@ class RunConfig:
     init: str = ""                 # a model directory to start from: its tokenizer is used, and its weights
                                    # initialise every parameter with the same name and shape (e.g. an
                                    # encoder pretrained as a language model by tools/pretrain_bilm.py)
+
+
+SCHEDULES = ("constant", "cosine", "plateau")
+GRAD_EVERY = 25  # steps between samples of the per-parameter gradient norms logged in metrics.jsonl
 
 
 def progress_bar(quiet: bool):
@@ -102,7 +110,7 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
     head = head_module(run.task)
     tc = run.train
     choose("optimizer", tc.optimizer, ["adamw", "sgd"])
-    choose("schedule", tc.schedule, ["constant", "cosine"])
+    choose("schedule", tc.schedule, SCHEDULES)
     out = Path(out_dir)
     ckpt = out / "checkpoint"
     if out.exists() and any(out.iterdir()) and not resume:
@@ -162,14 +170,16 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
     total = steps_per_epoch * tc.epochs
 
     def lr_at(step: int) -> float:
+        scale = state["lr_scale"]      # lowered by the plateau schedule and by the NaN guard
         if tc.warmup and step < tc.warmup:
-            return tc.lr * (step + 1) / tc.warmup
+            return scale * tc.lr * (step + 1) / tc.warmup
         if tc.schedule == "cosine":
             progress = (step - tc.warmup) / max(1, total - tc.warmup)
-            return tc.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
-        return tc.lr
+            return scale * tc.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+        return scale * tc.lr
 
-    state = {"epoch": 0, "step": 0, "best": None, "best_epoch": 0, "bad_epochs": 0}
+    state = {"epoch": 0, "step": 0, "best": None, "best_epoch": 0, "bad_epochs": 0, "lr_scale": 1.0,
+             "plateau_epochs": 0, "skipped_steps": 0}
     rng = random.Random(tc.seed)
     if resume:
         from textrnn.bundle import load_weights
@@ -177,7 +187,7 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
         model.load_state_dict(load_weights(ckpt))
         saved = torch.load(ckpt / "trainer.pt", weights_only=True)
         opt.load_state_dict(saved["optimizer"])
-        state = saved["state"]
+        state = {**state, **saved["state"]}   # checkpoints from before a key existed keep its default
         torch.set_rng_state(saved["torch_rng"])
         rng.setstate(_tuplify(saved["python_rng"]))
         log(f"resumed after epoch {state['epoch']} from {ckpt}")
@@ -197,22 +207,51 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
         bar = progress_bar(quiet)
         task = bar.add_task("train", total=steps_per_epoch, epoch=epoch, loss=float("nan"))
         bar.start()
+        grad_sums: dict[str, float] = {}
+        norm_sum, norm_n, bad_run = 0.0, 0, 0
         for batch in head.batches(encoded, tc.batch_size, rng):   # what the model takes: inputs, targets (, carry)
             for g in opt.param_groups:
                 g["lr"] = lr_at(state["step"])
             _, loss = model(*batch)
             opt.zero_grad(set_to_none=True)
-            loss.backward()
-            if tc.clip:
-                torch.nn.utils.clip_grad_norm_(params, tc.clip)
+            finite = bool(torch.isfinite(loss))
+            if finite:
+                loss.backward()
+                if state["step"] % GRAD_EVERY == 0:   # per-parameter norms: vanishing/exploding gradients show here
+                    for name, p in model.named_parameters():
+                        if p.grad is not None:
+                            grad_sums[name] = grad_sums.get(name, 0.0) + float(p.grad.norm())
+                norm = torch.nn.utils.clip_grad_norm_(params, tc.clip or float("inf"))   # the norm before clipping
+                finite = bool(torch.isfinite(norm))
+            if not finite:  # the NaN/inf guard: skip this step, halve the learning rate, give up after a streak
+                opt.zero_grad(set_to_none=True)
+                bad_run += 1
+                state["skipped_steps"] += 1
+                state["lr_scale"] *= 0.5
+                log(f"step {state['step'] + 1}: non-finite loss or gradient; step skipped, learning rate halved "
+                    f"to {lr_at(state['step']):.3g}")
+                if bad_run >= tc.max_bad_steps:
+                    raise TextrnnError(f"training diverged: {bad_run} steps in a row had a non-finite loss or gradient "
+                                       f"(epoch {epoch}, step {state['step'] + 1})",
+                                       hint="lower train.lr, set train.clip (e.g. 1.0), or check the data; "
+                                            "--resume restarts from the last good epoch")
+                state["step"] += 1
+                continue
+            bad_run = 0
             opt.step()
             state["step"] += 1
             loss_sum += loss.item()
+            norm_sum += float(norm)
+            norm_n += 1
             n_batches += 1
             bar.update(task, advance=1, loss=loss_sum / n_batches)
         bar.stop()
+        samples = max(1, math.ceil(n_batches / GRAD_EVERY))
         record = {"epoch": epoch, "step": state["step"], "train_loss": loss_sum / max(1, n_batches),
-                  "lr": opt.param_groups[0]["lr"], "seconds": round(time.time() - t0, 1)}
+                  "lr": opt.param_groups[0]["lr"], "seconds": round(time.time() - t0, 1),
+                  "grad_norm": norm_sum / max(1, norm_n),
+                  "grad_norms": {k: v / samples for k, v in grad_sums.items()},
+                  "skipped_steps": state["skipped_steps"]}
         model.eval()
         improved = True
         if dev_ex is not None:
@@ -221,9 +260,16 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
             score = dev[headline]
             record["dev"] = {k: v for k, v in dev.items() if isinstance(v, (int, float))}
             improved = state["best"] is None or (score > state["best"] if better else score < state["best"])
+        if tc.schedule == "plateau" and not improved:
+            state["plateau_epochs"] += 1
+            if state["plateau_epochs"] >= tc.plateau_patience:
+                state["lr_scale"] *= tc.plateau_factor
+                state["plateau_epochs"] = 0
+                log(f"dev {headline} has not improved for {tc.plateau_patience} epoch(s): learning rate "
+                    f"× {tc.plateau_factor} → {lr_at(state['step']):.3g}")
         if improved:
             state["best"] = record.get("dev", {}).get(headline)
-            state["best_epoch"], state["bad_epochs"] = epoch, 0
+            state["best_epoch"], state["bad_epochs"], state["plateau_epochs"] = epoch, 0, 0
             predictor.save(out / "model", metrics={"dev": record.get("dev"), "epoch": epoch}, half=tc.half, int8=tc.int8_embeddings)
         else:
             state["bad_epochs"] += 1
@@ -257,6 +303,12 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
             final[split] = head.evaluate(best, head.read_data(paths[split]))
             log(f"best model (epoch {state['best_epoch']}) {split} {headline}: {final[split][headline]:.4f}")
     best.save(out / "model", metrics=final, half=tc.half, int8=tc.int8_embeddings)
+    try:
+        from textrnn.plot import plot_run
+
+        log(f"curves: {plot_run(out)}")
+    except ImportError:  # matplotlib is optional for training
+        log("note: no curves.png (pip install matplotlib; then `textrnn plot RUN_DIR`)")
     return final
 
 
