@@ -7,9 +7,11 @@ interrupted), then installs the best model into textrnn/pretrained/NAME — only
 beats the shipped model's (git keeps every committed blob, so we commit only improvements), or
 with --force. Training logs go to stderr and runs/NAME/metrics.jsonl.
 
-`embeddings` is not a shipped model but a step: the word vectors the taggers start from
-(tools/pretrain_embeddings.py → runs/embeddings/model, which ner.toml and pos.toml name as `init`);
-it is built only if missing, so list it first (`sentiment`, `ner` and `pos` start from it).
+`embeddings` and `bilm` are not shipped models but steps, built only if missing, so list them
+first: `embeddings` is the word vectors (tools/pretrain_embeddings.py → runs/embeddings/model,
+which the sentiment, ner and pos configs name as `init`); `bilm` pretrains the sentiment
+classifier's BiLSTM as two language models starting from those vectors (tools/pretrain_bilm.py →
+runs/bilm/model).
 """
 
 from __future__ import annotations
@@ -24,13 +26,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+# Steps that are not shipped models but that models start from; each is built only if missing.
+STEPS = {"embeddings": "pretrain_embeddings.py", "bilm": "pretrain_bilm.py"}
+
+
 def build(name: str, force: bool, runs: Path, overrides: list[str]) -> None:
-    if name == "embeddings":
+    if name in STEPS:
         import subprocess
 
-        if not (runs / "embeddings" / "model" / "model.safetensors").is_file():
-            subprocess.run([sys.executable, str(ROOT / "tools" / "pretrain_embeddings.py"), "--out", str(runs / "embeddings")],
-                           check=True)
+        if not (runs / name / "model" / "model.safetensors").is_file():
+            subprocess.run([sys.executable, str(ROOT / "tools" / STEPS[name]), "--out", str(runs / name)], check=True)
         return
     from textrnn.bundle import PRETRAINED_DIR, read_metrics
     from textrnn.config import apply_overrides, load_toml

@@ -49,6 +49,12 @@ def test_bad_input(tiny_translate, tiny_model, tmp_path):
     assert r.exit_code == 1 and "bad.txt" in r.output and "Traceback" not in r.output
 
 
+def test_characters_unseen_in_training_still_translate(tiny_translate):
+    r = runner.invoke(app, ["translate", "-m", str(tiny_translate)], input="Ein Hund 🐕 läuft 東京 \x07 im Park.\n")
+    assert r.exit_code == 0, r.output
+    assert len(r.stdout.splitlines()) == 1 and "<unk>" not in r.stdout
+
+
 def test_long_line_is_cut_with_one_note(tiny_translate):
     r = runner.invoke(app, ["translate", "-m", str(tiny_translate)], input=("Ein Hund " * 100 + "\n") * 2)
     assert r.exit_code == 0 and r.stderr.count("are cut to that length") == 1
