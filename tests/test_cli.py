@@ -160,7 +160,7 @@ def test_train_example_and_models():
     r = run("train", "--example", "translate")
     assert r.exit_code == 0 and 'attention = "additive"' in r.stdout
     r = run("train", "--example", "clasify")
-    assert r.exit_code == 1 and "choose one of: classify, lm, tag, translate" in r.stderr
+    assert r.exit_code == 1 and "choose one of: classify, hello, lm, tag, translate" in r.stderr
     assert run("models").exit_code == 0
 
 
@@ -174,3 +174,11 @@ def test_bundle_of_another_task_is_refused(tiny_model, tmp_path):
     (d / "config.json").write_text(json.dumps(cfg))
     r = run("classify", "--model", d, input="hello\n")
     assert r.exit_code == 1 and "error:" in r.stderr and "translate" in r.stderr
+
+
+def test_hello_toy_learns_hell_o():
+    """The two "l" steps read the same input and answer differently: the state remembers."""
+    r = run("train", "--example", "hello")
+    assert r.exit_code == 0, r.output
+    assert [line.split()[:3] for line in r.stdout.splitlines()] == [
+        ["h", "→", "'e'"], ["e", "→", "'l'"], ["l", "→", "'l'"], ["l", "→", "'o'"]]

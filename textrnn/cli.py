@@ -239,11 +239,17 @@ def train(
     set_: List[str] = typer.Option([], "--set", help="Override a config key: --set train.lr=3e-4 (repeatable)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Run directory (default: runs/CONFIG_NAME)."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out from its last checkpoint."),
-    example: Optional[str] = typer.Option(None, "--example", help="Print a commented example config for a task and exit."),
+    example: Optional[str] = typer.Option(None, "--example", help="Print a commented example config for a task (classify, "
+                                          "tag, lm, translate) and exit; `hello` trains the \"hell\" → \"o\" toy RNN in seconds."),
 ):
     """Train a model from a TOML config; the best dev model is saved in OUT/model."""
     from textrnn.commands.train import example_config, train_from_file
 
+    if example == "hello":
+        from textrnn.commands.hello import hello
+
+        hello()
+        return
     if example is not None:
         print(example_config(example), end="")
         return

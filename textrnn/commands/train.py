@@ -13,9 +13,10 @@ EXAMPLES = {"classify": "spam.toml", "tag": "ner.toml", "lm": "wikitext2.toml", 
 
 
 def example_config(task: str) -> str:
+    """A shipped config to start from, for each task (`hello` is run, not printed: see the CLI)."""
     from textrnn.errors import choose
 
-    choose("task", task, EXAMPLES)
+    choose("example", task, [*EXAMPLES, "hello"])
     return (CONFIGS / EXAMPLES[task]).read_text(encoding="utf-8")
 
 
