@@ -381,6 +381,31 @@ def inspect_attention(
     attention(model, text, out, force=force, as_json=as_json, beam=beam)
 
 
+benchmark_app = typer.Typer(help="Measure a model on this machine.", no_args_is_help=True)
+app.add_typer(benchmark_app, name="benchmark")
+
+
+@benchmark_app.command("speed")
+@handle_errors
+def benchmark_speed(
+    model: str = typer.Option(..., "--model", "-m", help="A shipped model name or a model directory."),
+    data: Optional[Path] = typer.Option(None, "--data", help="Inputs, one per line (default: the model's own test data)."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", min=1, help="Inputs per batch (default: the command's)."),
+    passes: int = typer.Option(10, "--passes", help="Timed passes after one warm-up pass."),
+    limit: int = typer.Option(0, "--limit", min=0, help="Use only the first N inputs (0: all)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+):
+    """Throughput (words/s, sentences/s or tokens/s by task): mean and 95 % confidence interval over passes."""
+    from textrnn.commands.benchmark import speed
+
+    r = speed(model, data, batch_size, passes, limit)
+    if as_json:
+        print(json.dumps(r))
+    else:
+        print(f"{r['model']}: {r['mean']:,.0f} ± {r['ci95']:,.0f} {r['unit']} (mean ± 95 % CI over {len(r['passes'])} "
+              f"passes; median {r['median']:,.0f}; {r['inputs']:,} inputs, batch {r['batch_size']}, {r['threads']} threads)")
+
+
 @app.command()
 @handle_errors
 def models():
