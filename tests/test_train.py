@@ -126,5 +126,7 @@ def test_a_run_leaves_gradient_norms_and_curves(tmp_path):
     assert (tmp_path / "r" / "curves.png").read_bytes()[:4] == b"\x89PNG"
     r = CliRunner().invoke(app, ["plot", str(tmp_path / "r"), "--out", str(tmp_path / "c.png")])
     assert r.exit_code == 0 and (tmp_path / "c.png").is_file()
+    r = CliRunner().invoke(app, ["plot", str(tmp_path / "r"), "--out", str(tmp_path / "c.png")])
+    assert r.exit_code == 1 and "--force" in r.output
     r = CliRunner().invoke(app, ["plot", str(tmp_path)])
     assert r.exit_code == 1 and "metrics.jsonl: no such file" in r.output

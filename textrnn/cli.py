@@ -262,11 +262,15 @@ def train(
 @handle_errors
 def plot(
     run_dir: Path = typer.Argument(..., help="A run directory made by `textrnn train --out DIR`."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="The PNG to write (default: RUN_DIR/curves.png)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="The PNG to write (default: RUN_DIR/curves.png, "
+                                       "which is redrawn each time)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite --out if it exists."),
 ):
     """Plot a training run's curves (loss, dev score, gradient norm, learning rate) as a PNG."""
     from textrnn.plot import plot_run
 
+    if out is not None and out.exists() and not force:
+        raise TextrnnError(f"{out} exists", hint="add --force to overwrite it, or choose another --out")
     try:
         import matplotlib  # noqa: F401
     except ImportError:

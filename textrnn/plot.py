@@ -82,6 +82,9 @@ def plot_run(run_dir: str | Path, out: str | Path | None = None) -> Path:
     if all("grad_norm" in r for r in records):
         ax.semilogy(epochs, [max(r["grad_norm"], 1e-12) for r in records], "o-", color="tab:red", label="gradient norm")
         ax.set_ylabel("gradient norm (before clipping)")
+    else:  # runs from before gradient norms were logged
+        ax.text(0.5, 0.5, "no gradient norms logged", ha="center", va="center", transform=ax.transAxes, color="grey")
+        ax.set_yticks([])
     ax2 = ax.twinx()
     ax2.plot(epochs, [r["lr"] for r in records], ":", color="tab:purple", label="learning rate")
     ax2.set_ylabel("learning rate (end of epoch)")

@@ -4,7 +4,10 @@ The smallest end-to-end use of the engine: textrnn/configs/hello.toml through th
 loop, language-model head and encoder as the shipped models, in a few seconds. Then the model
 reads "hell" one character at a time, and at each step we print its guess for the next character:
 
-    h → e (0.99)     e → l (0.99)     l → l (0.98)     l → o (0.97)
+    h → 'e'   (p = 0.99)
+    e → 'l'   (p = 0.99)
+    l → 'l'   (p = 0.99)
+    l → 'o'   (p = 0.99)
 
 The two "l" steps read the same input but answer differently: the hidden state remembers whether
 an "l" came before. That memory is what a recurrent network is.
