@@ -104,11 +104,14 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
     from textrnn.heads import head_module
     from textrnn.tokenizer import load_tokenizer, train_tokenizer
 
+    from textrnn import distributed
+
     run = from_dict(RunConfig, config)
     if run.train.ensemble > 1:
         return train_ensemble(config, run, Path(out_dir), resume, base, command, quiet)
     head = head_module(run.task)
     tc = run.train
+    dist = distributed.setup(tc.threads)   # one process, or one of torchrun's (distributed.py)
     choose("optimizer", tc.optimizer, ["adamw", "sgd"])
     choose("schedule", tc.schedule, SCHEDULES)
     out = Path(out_dir)
@@ -119,7 +122,7 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
     if resume and not (ckpt / "trainer.pt").is_file():
         raise TextrnnError(f"nothing to resume in {str(out)!r} (no checkpoint/trainer.pt)",
                            hint="start the run without --resume")
-    log = (lambda m: None) if quiet else _log
+    log = (lambda m: None) if quiet or not dist.main else _log
     if tc.threads:
         torch.set_num_threads(tc.threads)
 
@@ -148,8 +151,10 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
         if tk.kind == "word":
             options["split"] = tk.split
         tokenizer = train_tokenizer(tk.kind, head.tokenizer_texts(train_ex), **options)
+    distributed.same_everywhere(tokenizer.vocab_size, dist, "tokenizer's vocabulary")
     predictor = head.build(run.model, train_ex, tokenizer)
     model = predictor.model
+    net = distributed.wrap(model, dist)    # what training calls: DDP averages gradients over processes
     headline = head.headline(predictor)
     if init_dir is not None and not resume:
         log(f"initialised {init_from(model, init_dir)} tensors from {init_dir}")
@@ -194,8 +199,9 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
 
     model_cfg = to_dict(predictor.config)
     metrics_log = out / "metrics.jsonl"
-    out.mkdir(parents=True, exist_ok=True)
-    if resume and metrics_log.exists():
+    if dist.main:
+        out.mkdir(parents=True, exist_ok=True)
+    if resume and metrics_log.exists() and dist.main:
         # a run killed after logging an epoch but before its checkpoint will log that epoch again
         kept = [l for l in metrics_log.read_text(encoding="utf-8").splitlines()
                 if l.strip() and json.loads(l)["epoch"] <= state["epoch"]]
@@ -204,7 +210,7 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
         epoch = state["epoch"] + 1
         model.train()
         t0, loss_sum, n_batches = time.time(), 0.0, 0
-        bar = progress_bar(quiet)
+        bar = progress_bar(quiet or not dist.main)
         task = bar.add_task("train", total=steps_per_epoch, epoch=epoch, loss=float("nan"))
         bar.start()
         grad_sums: dict[str, float] = {}
@@ -212,17 +218,20 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
         for batch in head.batches(encoded, tc.batch_size, rng):   # what the model takes: inputs, targets (, carry)
             for g in opt.param_groups:
                 g["lr"] = lr_at(state["step"])
-            _, loss = model(*batch)
+            batch, weight = distributed.shard(batch, dist)   # this process's rows (all of them alone)
+            _, loss = net(*batch)
             opt.zero_grad(set_to_none=True)
-            finite = bool(torch.isfinite(loss))
+            finite = distributed.agree(bool(torch.isfinite(loss)), dist)
             if finite:
-                loss.backward()
+                (loss * weight).backward()
                 if state["step"] % GRAD_EVERY == 0:   # per-parameter norms: vanishing/exploding gradients show here
                     for name, p in model.named_parameters():
                         if p.grad is not None:
                             grad_sums[name] = grad_sums.get(name, 0.0) + float(p.grad.norm())
                 norm = torch.nn.utils.clip_grad_norm_(params, tc.clip or float("inf"))   # the norm before clipping
                 finite = bool(torch.isfinite(norm))
+            elif dist.world > 1:
+                (loss * 0).backward()   # every process must join DDP's gradient averaging; the step is skipped
             if not finite:  # the NaN/inf guard: skip this step, halve the learning rate, give up after a streak
                 opt.zero_grad(set_to_none=True)
                 bad_run += 1
@@ -270,10 +279,14 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
         if improved:
             state["best"] = record.get("dev", {}).get(headline)
             state["best_epoch"], state["bad_epochs"], state["plateau_epochs"] = epoch, 0, 0
-            predictor.save(out / "model", metrics={"dev": record.get("dev"), "epoch": epoch}, half=tc.half, int8=tc.int8_embeddings)
+            if dist.main:
+                predictor.save(out / "model", metrics={"dev": record.get("dev"), "epoch": epoch}, half=tc.half,
+                               int8=tc.int8_embeddings)
         else:
             state["bad_epochs"] += 1
         state["epoch"] = epoch
+        if not dist.main:   # every process scored dev (same weights, same decisions); only process 0 writes
+            continue
         with open(metrics_log, "a", encoding="utf-8") as f:
             f.write(json.dumps(record) + "\n")
         dev_msg = f" dev {headline} {record['dev'][headline]:.4f}" if "dev" in record else ""
@@ -286,6 +299,9 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
         save_bundle(ckpt, task=run.task, model_config=model_cfg, state_dict=model.state_dict(),
                     tokenizer=tokenizer, write_more=lambda d: torch.save(trainer, d / "trainer.pt"))
 
+    distributed.finish(dist)
+    if not dist.main:
+        return {}
     # Final report: the best model on dev (and test, if given), recorded in its metrics.json.
     from textrnn import load
 
