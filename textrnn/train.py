@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import random
+import signal
 import sys
 import time
 from dataclasses import dataclass, field
@@ -55,6 +57,8 @@ class TrainConfig:
     warmup: int = 0                # each after `warmup` steps of linear warm-up
     plateau_factor: float = 0.5    # plateau: multiply the learning rate by this ...
     plateau_patience: int = 1      # ... after this many epochs without a better dev score
+    checkpoint_every: int = 0      # also checkpoint every N steps inside an epoch (0: at epoch ends only);
+                                   # `--resume` then replays the epoch's batch order and skips what was done
     max_bad_steps: int = 10        # NaN/inf guard: a non-finite loss or gradient skips the step and halves
                                    # the learning rate; this many in a row stop training with an error
     patience: int = 3              # stop after this many epochs without a better dev score
@@ -195,10 +199,21 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
         state = {**state, **saved["state"]}   # checkpoints from before a key existed keep its default
         torch.set_rng_state(saved["torch_rng"])
         rng.setstate(_tuplify(saved["python_rng"]))
-        log(f"resumed after epoch {state['epoch']} from {ckpt}")
+        where = f"step {state['partial']['done']} of epoch {state['epoch'] + 1}" if "partial" in state else f"epoch {state['epoch']}"
+        log(f"resumed after {where} from {ckpt}")
 
     model_cfg = to_dict(predictor.config)
     metrics_log = out / "metrics.jsonl"
+
+    def save_checkpoint(st: dict) -> None:
+        """Model, optimizer, loop state and RNG states, written atomically (a crash leaves the previous one)."""
+        from textrnn.bundle import save_bundle
+
+        trainer = {"optimizer": opt.state_dict(), "state": st, "torch_rng": torch.get_rng_state(),
+                   "python_rng": list(rng.getstate())}
+        save_bundle(ckpt, task=run.task, model_config=model_cfg, state_dict=model.state_dict(),
+                    tokenizer=tokenizer, write_more=lambda d: torch.save(trainer, d / "trainer.pt"))
+
     if dist.main:
         out.mkdir(parents=True, exist_ok=True)
     if resume and metrics_log.exists() and dist.main:
@@ -209,13 +224,22 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
     while state["epoch"] < tc.epochs and state["bad_epochs"] < tc.patience:
         epoch = state["epoch"] + 1
         model.train()
-        t0, loss_sum, n_batches = time.time(), 0.0, 0
+        # this epoch's running sums; a mid-epoch checkpoint stores them, with the RNG state the
+        # epoch's batch order was drawn from, so a resumed epoch replays that order
+        ep = state.pop("partial", None) or {"done": 0, "loss_sum": 0.0, "n_batches": 0, "norm_sum": 0.0, "norm_n": 0,
+                                             "grad_sums": {}, "seconds": 0.0, "rng": list(rng.getstate())}
+        rng.setstate(_tuplify(ep["rng"]))
+        t0, bad_run = time.time(), 0
         bar = progress_bar(quiet or not dist.main)
-        task = bar.add_task("train", total=steps_per_epoch, epoch=epoch, loss=float("nan"))
+        task = bar.add_task("train", total=steps_per_epoch, completed=ep["done"], epoch=epoch, loss=float("nan"))
         bar.start()
-        grad_sums: dict[str, float] = {}
-        norm_sum, norm_n, bad_run = 0.0, 0, 0
-        for batch in head.batches(encoded, tc.batch_size, rng):   # what the model takes: inputs, targets (, carry)
+        for i, batch in enumerate(head.batches(encoded, tc.batch_size, rng)):   # inputs, targets (, carry)
+            if i < ep["done"]:
+                continue                     # trained on before the checkpoint we resumed from
+            carry = next((b for b in batch if isinstance(b, dict)), None)   # a language model's carried state
+            if i == ep["done"] and carry is not None and ep.get("carry"):
+                carry.update(ep.pop("carry"))
+            ep["done"] = i + 1
             for g in opt.param_groups:
                 g["lr"] = lr_at(state["step"])
             batch, weight = distributed.shard(batch, dist)   # this process's rows (all of them alone)
@@ -227,7 +251,7 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
                 if state["step"] % GRAD_EVERY == 0:   # per-parameter norms: vanishing/exploding gradients show here
                     for name, p in model.named_parameters():
                         if p.grad is not None:
-                            grad_sums[name] = grad_sums.get(name, 0.0) + float(p.grad.norm())
+                            ep["grad_sums"][name] = ep["grad_sums"].get(name, 0.0) + float(p.grad.norm())
                 norm = torch.nn.utils.clip_grad_norm_(params, tc.clip or float("inf"))   # the norm before clipping
                 finite = bool(torch.isfinite(norm))
             elif dist.world > 1:
@@ -249,17 +273,25 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
             bad_run = 0
             opt.step()
             state["step"] += 1
-            loss_sum += loss.item()
-            norm_sum += float(norm)
-            norm_n += 1
-            n_batches += 1
-            bar.update(task, advance=1, loss=loss_sum / n_batches)
+            ep["loss_sum"] += loss.item()
+            ep["norm_sum"] += float(norm)
+            ep["norm_n"] += 1
+            ep["n_batches"] += 1
+            bar.update(task, advance=1, loss=ep["loss_sum"] / ep["n_batches"])
+            if tc.checkpoint_every and state["step"] % tc.checkpoint_every == 0 and ep["done"] < steps_per_epoch:
+                mid = {**ep, "seconds": ep["seconds"] + time.time() - t0,
+                       "carry": dict(carry) if carry is not None else {}}
+                if dist.main:
+                    save_checkpoint({**state, "partial": mid})
+            if os.environ.get("TEXTRNN_KILL_AT_STEP") == str(state["step"]):   # the crash test's kill -9
+                os.kill(os.getpid(), signal.SIGKILL)
         bar.stop()
+        n_batches = ep["n_batches"]
         samples = max(1, math.ceil(n_batches / GRAD_EVERY))
-        record = {"epoch": epoch, "step": state["step"], "train_loss": loss_sum / max(1, n_batches),
-                  "lr": opt.param_groups[0]["lr"], "seconds": round(time.time() - t0, 1),
-                  "grad_norm": norm_sum / max(1, norm_n),
-                  "grad_norms": {k: v / samples for k, v in grad_sums.items()},
+        record = {"epoch": epoch, "step": state["step"], "train_loss": ep["loss_sum"] / max(1, n_batches),
+                  "lr": opt.param_groups[0]["lr"], "seconds": round(ep["seconds"] + time.time() - t0, 1),
+                  "grad_norm": ep["norm_sum"] / max(1, ep["norm_n"]),
+                  "grad_norms": {k: v / samples for k, v in ep["grad_sums"].items()},
                   "skipped_steps": state["skipped_steps"]}
         model.eval()
         improved = True
@@ -292,12 +324,7 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
         dev_msg = f" dev {headline} {record['dev'][headline]:.4f}" if "dev" in record else ""
         log(f"epoch {epoch}: train loss {record['train_loss']:.4f}{dev_msg} ({record['seconds']}s)"
             + (" *best*" if improved else ""))
-        trainer = {"optimizer": opt.state_dict(), "state": state, "torch_rng": torch.get_rng_state(),
-                   "python_rng": list(rng.getstate())}
-        from textrnn.bundle import save_bundle
-
-        save_bundle(ckpt, task=run.task, model_config=model_cfg, state_dict=model.state_dict(),
-                    tokenizer=tokenizer, write_more=lambda d: torch.save(trainer, d / "trainer.pt"))
+        save_checkpoint(state)
 
     distributed.finish(dist)
     if not dist.main:
