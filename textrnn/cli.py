@@ -79,6 +79,17 @@ class InFormat(str, Enum):
     jsonl = "jsonl"
 
 
+class Runtime(str, Enum):
+    torch = "torch"
+    onnx = "onnx"
+
+
+def check_runtime(runtime: Runtime, model: str) -> None:
+    if runtime == Runtime.onnx and not model.endswith(".onnx"):
+        raise TextrnnError(f"--runtime onnx runs an exported .onnx file; {model!r} is not one",
+                           hint=f"textrnn export {model} --onnx {Path(model).name}.onnx, then --model {Path(model).name}.onnx")
+
+
 @app.command()
 @handle_errors
 def classify(
@@ -90,10 +101,13 @@ def classify(
     batch_size: int = typer.Option(64, "--batch-size", min=1, help="Examples per forward pass."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout."),
     force: bool = typer.Option(False, "--force", help="Overwrite --output if it exists."),
+    runtime: Runtime = typer.Option(Runtime.torch, "--runtime", help="torch, or onnx (ONNX Runtime: give --model FILE.onnx "
+                                    "from `textrnn export`; a .onnx model implies it)."),
 ):
     """Classify each input line (sentiment, spam, or your own model): one record per line, in order."""
     from textrnn.commands.classify import classify_files
 
+    check_runtime(runtime, model)
     classify_files(files or ["-"], model=model, fmt=format.value, input_format=input_format.value,
                    text_field=text_field, batch_size=batch_size, output=output, force=force)
 
@@ -124,10 +138,13 @@ def tag(
     batch_size: int = typer.Option(64, "--batch-size", min=1, help="Sentences per forward pass."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout."),
     force: bool = typer.Option(False, "--force", help="Overwrite --output if it exists."),
+    runtime: Runtime = typer.Option(Runtime.torch, "--runtime", help="torch, or onnx (ONNX Runtime: give --model FILE.onnx "
+                                    "from `textrnn export`; a .onnx model implies it)."),
 ):
     """Tag each input line with parts of speech (pos) or named entities (ner): one record per line, in order."""
     from textrnn.commands.tag import tag_files
 
+    check_runtime(runtime, model)
     tag_files(files or ["-"], model=model, fmt=format.value, tokenized=tokenized,
               input_format=input_format.value if input_format else None, batch_size=batch_size,
               output=output, force=force)
@@ -383,6 +400,25 @@ def inspect_attention(
     from textrnn.commands.inspect import attention
 
     attention(model, text, out, force=force, as_json=as_json, beam=beam)
+
+
+@app.command()
+@handle_errors
+def export(
+    model: str = typer.Argument(..., help="A classify or tag model: a shipped name or a model directory."),
+    onnx: Path = typer.Option(..., "--onnx", help="The .onnx file to write."),
+    force: bool = typer.Option(False, "--force", help="Overwrite --onnx if it exists."),
+):
+    """Export a model's network to ONNX; run it with `--model FILE.onnx` (ONNX Runtime)."""
+    import textrnn
+    from textrnn.export import export as run
+
+    if onnx.suffix != ".onnx":
+        raise TextrnnError(f"{onnx}: the file name must end in .onnx", hint="e.g. --onnx sentiment.onnx")
+    diff = run(textrnn.load(model), model, onnx, force)
+    print(f"wrote {onnx} (largest difference from torch on sample inputs: {diff:.1e}); run it with "
+          f"`--model {onnx}`", file=sys.stderr)
+    print(onnx)
 
 
 benchmark_app = typer.Typer(help="Measure a model on this machine.", no_args_is_help=True)

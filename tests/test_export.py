@@ -1,0 +1,98 @@
+"""ONNX export: the masked encoder equals the packed one, the graph equals eager torch within
+1e-4 on variable lengths, and an .onnx file runs through the same commands."""
+
+import pytest
+import torch
+
+pytest.importorskip("onnxruntime")
+
+import textrnn  # noqa: E402
+from textrnn.encoder import Encoder, EncoderConfig  # noqa: E402
+from textrnn.errors import BundleError  # noqa: E402
+from textrnn.export import MaskedEncoder, check, export  # noqa: E402
+
+TEXTS = ["a great film", "", "dull", "the acting is superb but the plot is a long and winding road to nowhere at all",
+         "good good good", "x " * 60]
+
+
+@pytest.mark.parametrize("cell,layers,bidirectional", [("lstm", 2, True), ("gru", 1, True), ("rnn", 1, False)])
+def test_masked_encoder_equals_the_packed_one(cell, layers, bidirectional):
+    torch.manual_seed(0)
+    enc = Encoder(EncoderConfig(cell=cell, input_size=5, hidden_size=4, num_layers=layers, bidirectional=bidirectional)).eval()
+    x, lengths = torch.randn(3, 7, 5), torch.tensor([7, 2, 5])
+    out, state = enc(x, lengths)
+    out2, state2 = MaskedEncoder(enc)(x, lengths)
+    h, h2 = (state[0], state2[0]) if cell == "lstm" else (state, state2)
+    assert torch.allclose(out, out2, atol=1e-6) and torch.allclose(h, h2, atol=1e-6)
+
+
+def test_classifier_round_trip(tiny_model, tmp_path):
+    path = tmp_path / "m.onnx"
+    p = textrnn.load(tiny_model)
+    assert export(p, str(tiny_model), path) < 1e-4
+    assert check(p, path, [t for t in TEXTS if t.strip()]) < 1e-4
+    onnx = textrnn.load(path, task="classify")
+    a, b = p.predict(TEXTS), onnx.predict(TEXTS)
+    assert b[1] is None and [r["label"] for r in a if r] == [r["label"] for r in b if r]
+    for x, y in zip(a, b):
+        assert x is None or abs(x["probability"] - y["probability"]) < 1e-4
+
+
+def test_ensemble_of_classifiers_is_one_graph(tiny_model, tmp_path):
+    from textrnn.heads.classify import Ensemble
+
+    p = textrnn.load(tiny_model)
+    Ensemble([p, textrnn.load(tiny_model)]).save(tmp_path / "ens")
+    ens = textrnn.load(tmp_path / "ens")
+    export(ens, str(tmp_path / "ens"), tmp_path / "ens.onnx")
+    probs = textrnn.load(tmp_path / "ens.onnx").probabilities(["a great film", "dull"])
+    assert torch.allclose(probs, ens.probabilities(["a great film", "dull"]), atol=1e-4)
+
+
+def test_tagger_round_trip(tiny_ner, tmp_path):
+    path = tmp_path / "t.onnx"
+    p = textrnn.load(tiny_ner)
+    export(p, str(tiny_ner), path)
+    texts = ["John lives in London .", "Mary met the Acme Corp board in Paris on Monday .", "x"]
+    assert [r["tags"] for r in textrnn.load(path).predict(texts)] == [r["tags"] for r in p.predict(texts)]
+
+
+def test_cli_export_and_run(tiny_model, tiny_lm, tmp_path):
+    from typer.testing import CliRunner
+
+    from textrnn.cli import app
+
+    runner = CliRunner()
+    out = tmp_path / "m.onnx"
+    r = runner.invoke(app, ["export", str(tiny_model), "--onnx", str(out)])
+    assert r.exit_code == 0, r.output
+    assert r.stdout.strip() == str(out)
+    r = runner.invoke(app, ["classify", "--model", str(out), "--runtime", "onnx"], input="a great film\n\ndull\n")
+    assert r.exit_code == 0 and len(r.stdout.splitlines()) == 3
+    # bad input
+    r = runner.invoke(app, ["export", str(tiny_model), "--onnx", str(out)])
+    assert r.exit_code == 1 and "--force" in r.output
+    r = runner.invoke(app, ["export", str(tiny_lm), "--onnx", str(tmp_path / "lm.onnx")])
+    assert r.exit_code == 1 and "supports classify, tag" in r.output
+    r = runner.invoke(app, ["export", str(tiny_model), "--onnx", str(tmp_path / "m.bin")])
+    assert r.exit_code == 1 and "must end in .onnx" in r.output
+    r = runner.invoke(app, ["classify", "--model", str(tiny_model), "--runtime", "onnx"], input="x\n")
+    assert r.exit_code == 1 and "textrnn export" in r.output
+    r = runner.invoke(app, ["tag", "--model", str(out)], input="x\n")
+    assert r.exit_code == 1 and "'classify' model, not a 'tag' model" in r.output
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"\x00garbage")
+    r = runner.invoke(app, ["classify", "--model", str(bad)], input="x\n")
+    assert r.exit_code == 1 and "not a readable ONNX file" in r.output
+
+
+def test_a_foreign_onnx_file_is_refused(tiny_model, tmp_path):
+    import onnx
+
+    path = tmp_path / "m.onnx"
+    export(textrnn.load(tiny_model), str(tiny_model), path)
+    proto = onnx.load(str(path))
+    del proto.metadata_props[:]
+    onnx.save(proto, str(path))
+    with pytest.raises(BundleError, match="not exported by this textrnn"):
+        textrnn.load(path)
