@@ -9,21 +9,42 @@ pytest.importorskip("onnxruntime")
 import textrnn  # noqa: E402
 from textrnn.encoder import Encoder, EncoderConfig  # noqa: E402
 from textrnn.errors import BundleError  # noqa: E402
-from textrnn.export import MaskedEncoder, check, export  # noqa: E402
+from textrnn.export import check, export  # noqa: E402
 
 TEXTS = ["a great film", "", "dull", "the acting is superb but the plot is a long and winding road to nowhere at all",
          "good good good", "x " * 60]
 
 
-@pytest.mark.parametrize("cell,layers,bidirectional", [("lstm", 2, True), ("gru", 1, True), ("rnn", 1, False)])
-def test_masked_encoder_equals_the_packed_one(cell, layers, bidirectional):
+@pytest.mark.parametrize("cell,layers,bidirectional", [("lstm", 2, True), ("gru", 1, True), ("rnn", 2, False)])
+def test_padded_encoder_with_sequence_lens_equals_the_packed_one(cell, layers, bidirectional, tmp_path):
+    """Outputs and the final state at each sequence's real end, variable lengths, after export."""
+    from textrnn.export import OnnxModel, PaddedEncoder, trace
+
     torch.manual_seed(0)
     enc = Encoder(EncoderConfig(cell=cell, input_size=5, hidden_size=4, num_layers=layers, bidirectional=bidirectional)).eval()
+
+    class Both(torch.nn.Module):   # outputs and last hidden state in one tensor: (B, T, D·K + D·K)
+        def __init__(self, e):
+            super().__init__()
+            self.e = e
+
+        def forward(self, x, lengths):
+            out, state = self.e(x, lengths)
+            last = self.e.last_hidden(state)
+            return torch.cat([out, last.unsqueeze(1).expand(-1, out.size(1), -1)], 2)
+
+    path = tmp_path / "e.onnx"
     x, lengths = torch.randn(3, 7, 5), torch.tensor([7, 2, 5])
-    out, state = enc(x, lengths)
-    out2, state2 = MaskedEncoder(enc)(x, lengths)
-    h, h2 = (state[0], state2[0]) if cell == "lstm" else (state, state2)
-    assert torch.allclose(out, out2, atol=1e-6) and torch.allclose(h, h2, atol=1e-6)
+    proto = trace(Both(PaddedEncoder(enc)), (x, lengths), ["x", "lengths"],
+                  {"x": {0: "b", 1: "t"}, "lengths": {0: "b"}, "output": {0: "b", 1: "t"}}, path)
+    import onnx
+
+    onnx.save(proto, str(path))
+    run = OnnxModel(path, ["x", "lengths"])
+    for x, lengths in ((x, lengths), (torch.randn(4, 3, 5), torch.tensor([1, 3, 2, 3]))):
+        with torch.inference_mode():
+            ref = Both(enc)(x, lengths)
+        assert torch.allclose(run(x, lengths)[0], ref, atol=1e-5)
 
 
 def test_classifier_round_trip(tiny_model, tmp_path):

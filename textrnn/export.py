@@ -1,25 +1,22 @@
 """Export to ONNX: run a trained classifier or tagger in ONNX Runtime instead of torch.
 
-    textrnn export MODEL --onnx FILE.onnx        then    textrnn classify --runtime onnx --model MODEL
+    textrnn export MODEL --onnx FILE.onnx        then    textrnn classify --model FILE.onnx
 
 Why not export the model as it is: the `Encoder` packs variable-length batches
 (pack_padded_sequence), and packing does not survive export — torch's dynamo exporter fails on
 it, and the TorchScript exporter records one trace-time branch (packed or not) and the sorting
-it did for that example batch, so other batches come out wrong. For export the encoder is
-replaced by `MaskedEncoder`, which computes the same numbers on the padded batch with no
-data-dependent branch:
+it did for that example batch, so other batches come out wrong.
 
-- a forward direction reads the padded batch as it is: its outputs at real steps do not depend on
-  the padding after them; its final state is read at each sequence's last real step;
-- a backward direction reads each sequence reversed *within its own length*
-  (`reverse_within`: [a b c _ _] → [c b a _ _]), so it too starts at a real token; its outputs
-  are reversed back;
-- outputs at padded steps are set to 0, as the Encoder's contract says.
+ONNX's own recurrent operators (LSTM, GRU, RNN) do what packing does, natively: given each
+sequence's length in their `sequence_lens` input, a forward direction stops at the last real
+step, a backward direction starts there, outputs at padded steps are 0, and the final state is
+taken at the real end. So for export the encoder runs its fused torch module on the padded batch
+(`PaddedEncoder`: a trace with no data-dependent branch), and `add_sequence_lens` then wires the
+lengths into every recurrent node of the graph. The result equals eager torch to ~1e-6.
 
 The exported graph takes the model's integer inputs (token ids, lengths; a tagger's character and
 casing ids too) and returns what the torch model's forward returns (class logits, or per-token
 emissions); tokenizing before and decoding after (softmax, CRF Viterbi) stay in Python.
-`check()` compares ONNX Runtime with eager torch on real inputs.
 """
 
 from __future__ import annotations
@@ -29,51 +26,66 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from textrnn.encoder import FUSED, Encoder, reverse_within
 from textrnn.errors import InputError
 
 TASKS = ("classify", "tag")
+RNN_OPS = ("LSTM", "GRU", "RNN")
 
 
-class MaskedEncoder(nn.Module):
-    """The same weights as a fused `Encoder`, run one layer and direction at a time on the padded batch."""
+class PaddedEncoder(nn.Module):
+    """The Encoder's fused module on the padded batch, for tracing only: in torch its backward
+    direction would read the padding first; in the exported graph `sequence_lens` fixes that."""
 
-    def __init__(self, encoder: Encoder):
+    def __init__(self, encoder):
         super().__init__()
-        c = encoder.config
-        self.config = c
-        self.layers = nn.ModuleList()
-        for layer in range(c.num_layers):
-            in_size = c.input_size if layer == 0 else c.output_size
-            for s in ([""] if c.directions == 1 else ["", "_reverse"]):
-                rnn = FUSED[c.cell](in_size, c.hidden_size, batch_first=True)
-                rnn.load_state_dict({f"{n}_l0": getattr(encoder.rnn, f"{n}_l{layer}{s}")
-                                     for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")})
-                self.layers.append(rnn)
+        self.rnn = encoder.rnn
+        self.config = encoder.config
 
     def forward(self, x, lengths, state=None):
-        """x (B, T, I), lengths (B,) → outputs (B, T, D·K) (zeros at padding), h_n (L·K, B, D)
-        (an LSTM's c_n is not needed by any head's inference and is not returned)."""
-        K = self.config.directions
-        T = x.size(1)
-        mask = (torch.arange(T).unsqueeze(0) < lengths.unsqueeze(1)).unsqueeze(2).to(x.dtype)   # (B, T, 1)
-        last = (lengths - 1).view(-1, 1, 1)                                                     # (B, 1, 1)
-        finals, inp = [], x
-        for layer in range(self.config.num_layers):
-            outs = []
-            for k in range(K):
-                rnn = self.layers[layer * K + k]
-                seq = inp if k == 0 else reverse_within(inp, lengths)
-                out, _ = rnn(seq)                                                   # (B, T, D)
-                finals.append(out.gather(1, last.expand(-1, 1, out.size(2))).squeeze(1))  # (B, D) at the last real step
-                outs.append(out if k == 0 else reverse_within(out, lengths))
-            inp = torch.cat(outs, 2) * mask                                          # (B, T, D·K)
-        h_n = torch.stack(finals)                                                   # (L·K, B, D)
-        return inp, (h_n, h_n) if self.config.cell == "lstm" else h_n
+        """x (B, T, I), lengths (B,) → outputs (B, T, D·K) with zeros at padded steps, final state."""
+        out, state = self.rnn(x)
+        mask = torch.arange(x.size(1)).unsqueeze(0) < lengths.unsqueeze(1)          # (B, T)
+        return out * mask.unsqueeze(2).to(out.dtype), state  # the Encoder's contract; keeps `lengths` in the graph
+
+    def last_hidden(self, state):
+        from textrnn.encoder import Encoder
+
+        return Encoder.last_hidden(self, state)
+
+
+def add_sequence_lens(proto) -> int:
+    """Give every LSTM/GRU/RNN node the graph input `lengths` (as int32) as its sequence_lens; returns
+    how many nodes were changed."""
+    from onnx import TensorProto, helper
+
+    nodes = [n for n in proto.graph.node if n.op_type in RNN_OPS]
+    for node in nodes:
+        inputs = list(node.input) + [""] * (5 - len(node.input))
+        inputs[4] = "lengths_int32"                        # X, W, R, B, sequence_lens, ...
+        del node.input[:]
+        node.input.extend(inputs)
+    proto.graph.node.insert(0, helper.make_node("Cast", ["lengths"], ["lengths_int32"], to=TensorProto.INT32))
+    return len(nodes)
+
+
+def trace(module: nn.Module, inputs: tuple, names: list[str], dynamic: dict, path: Path):
+    """TorchScript-export `module` (opset 17), then wire the lengths into its recurrent nodes."""
+    import warnings
+
+    import onnx
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # the TorchScript exporter's deprecation and tracer notes
+        torch.onnx.export(module, inputs, str(path), input_names=names, output_names=["output"],
+                          dynamic_axes=dynamic, opset_version=17, dynamo=False)
+    proto = onnx.load(str(path))
+    if not add_sequence_lens(proto):
+        raise InputError("the exported graph has no recurrent node", hint="please report this model's config")
+    return proto
 
 
 class Graph(nn.Module):
-    """The network(s) with their encoders swapped for `MaskedEncoder`. One network: its first output
+    """The network(s) with their encoders swapped for `PaddedEncoder`. One network: its first output
     (class logits, or emissions). A classifier ensemble: the log of its members' mean probabilities,
     which a softmax turns back into exactly the probabilities `textrnn classify` averages."""
 
@@ -84,7 +96,7 @@ class Graph(nn.Module):
         self.models = nn.ModuleList()
         for m in models:
             m = copy.deepcopy(m).float().eval()
-            m.encoder = MaskedEncoder(m.encoder)
+            m.encoder = PaddedEncoder(m.encoder)
             self.models.append(m)
 
     def forward(self, *inputs):
@@ -137,7 +149,6 @@ def export(predictor, model: str, path: Path, force: bool = False) -> float:
     naming the model bundle it came from (tokenizer, labels and decoding come from there), written
     atomically. Returns the largest difference from eager torch on sample inputs (must be < 1e-4)."""
     import json
-    import warnings
 
     import onnx
 
@@ -155,11 +166,7 @@ def export(predictor, model: str, path: Path, force: bool = False) -> float:
         dynamic["spellings"] = {0: "spellings", 1: "chars"}
     dynamic["output"] = {0: "batch"} if predictor.task == "classify" else {0: "batch", 1: "time"}
     tmp = path.with_name(path.name + ".tmp")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")   # the TorchScript exporter's deprecation and tracer notes
-        torch.onnx.export(graph, tuple(inputs), str(tmp), input_names=names, output_names=["output"],
-                          dynamic_axes=dynamic, opset_version=17, dynamo=False)
-    graph_proto = onnx.load(str(tmp))
+    graph_proto = trace(graph, tuple(inputs), names, dynamic, tmp)
     source = model if model in shipped_models() else str(resolve_model(model).resolve())
     for k, v in {"textrnn_format": FORMAT, "textrnn_task": predictor.task, "textrnn_model": source,
                  "textrnn_inputs": json.dumps(names)}.items():
