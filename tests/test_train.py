@@ -169,3 +169,19 @@ def test_killed_mid_epoch_resumes_exactly(tmp_path, task):
     a, b = load_weights(tmp_path / "full" / "model"), load_weights(tmp_path / "part" / "model")
     for k in a:
         assert torch.allclose(a[k], b[k], atol=1e-5), k
+
+
+def test_bf16_autocast_trains_and_devices_are_checked(tmp_path):
+    import torch
+
+    final = train(tiny_classify_config(epochs=2, precision="bf16"), tmp_path / "bf16", quiet=True)
+    assert 0 <= final["dev"]["accuracy"] <= 1
+    assert all(json.loads(l)["train_loss"] == json.loads(l)["train_loss"] for l in (tmp_path / "bf16" / "metrics.jsonl").read_text().splitlines())
+    with pytest.raises(ConfigError, match="choose one of: bf16, fp32"):
+        train(tiny_classify_config(precision="fp16"), tmp_path / "x", quiet=True)
+    with pytest.raises(ConfigError, match="choose one of: auto, cpu, cuda, mps"):
+        train(tiny_classify_config(device="tpu"), tmp_path / "y", quiet=True)
+    if not torch.cuda.is_available():
+        with pytest.raises(ConfigError, match="no such device on this machine"):
+            train(tiny_classify_config(device="cuda"), tmp_path / "z", quiet=True)
+    train(tiny_classify_config(epochs=1, device="auto"), tmp_path / "auto", quiet=True)

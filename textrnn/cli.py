@@ -256,6 +256,7 @@ def train(
     set_: List[str] = typer.Option([], "--set", help="Override a config key: --set train.lr=3e-4 (repeatable)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Run directory (default: runs/CONFIG_NAME)."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out from its last checkpoint."),
+    device: Optional[str] = typer.Option(None, "--device", help="cpu, cuda, mps or auto (same as --set train.device=...)."),
     example: Optional[str] = typer.Option(None, "--example", help="Print a commented example config for a task (classify, "
                                           "tag, lm, translate) and exit; `hello` trains the \"hell\" → \"o\" toy RNN in seconds."),
 ):
@@ -272,7 +273,7 @@ def train(
         return
     if config is None:
         raise TextrnnError("no config given", hint="textrnn train CONFIG.toml, or `textrnn train --example classify`")
-    train_from_file(config, set_, out, resume)
+    train_from_file(config, set_ + ([f"train.device={device}"] if device else []), out, resume)
 
 
 @app.command()

@@ -52,13 +52,14 @@ def setup(threads: int = 0) -> Dist:
     return d
 
 
-def wrap(model, d: Dist):
-    """The module to call in training: DDP around the model, or the model itself."""
+def wrap(model, d: Dist, device=None):
+    """The module to call in training: DDP around the model (on its GPU, if any), or the model itself."""
     if d.world == 1:
         return model
     from torch.nn.parallel import DistributedDataParallel
 
-    return DistributedDataParallel(model)
+    on_gpu = device is not None and device.type == "cuda"
+    return DistributedDataParallel(model, device_ids=[device] if on_gpu else None)
 
 
 def shard(batch: tuple, d: Dist) -> tuple[tuple, float]:

@@ -64,6 +64,9 @@ class TrainConfig:
     patience: int = 3              # stop after this many epochs without a better dev score
     seed: int = 1
     threads: int = 0               # torch threads; 0 keeps torch's default
+    device: str = "cpu"            # cpu | cuda | mps | auto (the first of cuda, mps, cpu found); dev scoring and
+                                   # saving happen on the CPU
+    precision: str = "fp32"        # fp32 | bf16: autocast the forward pass to bfloat16 (weights stay fp32)
     half: bool = False             # save the best model with fp16 weights (half the size)
     int8_embeddings: bool = False  # and its big word-embedding matrices as int8 with a scale per row (a quarter
                                    # of fp32): they are most of a model's size (bundle.py)
@@ -83,6 +86,25 @@ class RunConfig:
 
 
 SCHEDULES = ("constant", "cosine", "plateau")
+DEVICES = ("cpu", "cuda", "mps", "auto")
+PRECISIONS = ("fp32", "bf16")
+
+
+def pick_device(name: str, local_rank: int = 0):
+    """The torch device for `train.device`; a device that is not here is a config error."""
+    import torch
+
+    choose("device", name, DEVICES)
+    have = {"cuda": torch.cuda.is_available(), "mps": torch.backends.mps.is_available(), "cpu": True}
+    if name == "auto":
+        name = next(d for d in ("cuda", "mps", "cpu") if have[d])
+    if not have[name]:
+        raise ConfigError(f"train.device {name!r}: no such device on this machine", hint="use \"cpu\" or \"auto\"")
+    return torch.device(f"cuda:{local_rank}" if name == "cuda" else name)
+
+
+def to_device(batch: tuple, device) -> tuple:
+    return tuple(t.to(device) if hasattr(t, "to") else t for t in batch)
 GRAD_EVERY = 25  # steps between samples of the per-parameter gradient norms logged in metrics.jsonl
 
 
@@ -118,6 +140,8 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
     dist = distributed.setup(tc.threads)   # one process, or one of torchrun's (distributed.py)
     choose("optimizer", tc.optimizer, ["adamw", "sgd"])
     choose("schedule", tc.schedule, SCHEDULES)
+    choose("precision", tc.precision, PRECISIONS)
+    device = pick_device(tc.device, int(os.environ.get("LOCAL_RANK", "0")))
     out = Path(out_dir)
     ckpt = out / "checkpoint"
     if out.exists() and any(out.iterdir()) and not resume:
@@ -158,7 +182,8 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
     distributed.same_everywhere(tokenizer.vocab_size, dist, "tokenizer's vocabulary")
     predictor = head.build(run.model, train_ex, tokenizer)
     model = predictor.model
-    net = distributed.wrap(model, dist)    # what training calls: DDP averages gradients over processes
+    model.to(device)
+    net = distributed.wrap(model, dist, device)    # what training calls: DDP averages gradients over processes
     headline = head.headline(predictor)
     if init_dir is not None and not resume:
         log(f"initialised {init_from(model, init_dir)} tensors from {init_dir}")
@@ -223,7 +248,7 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
         metrics_log.write_text("".join(l + "\n" for l in kept), encoding="utf-8")
     while state["epoch"] < tc.epochs and state["bad_epochs"] < tc.patience:
         epoch = state["epoch"] + 1
-        model.train()
+        model.to(device).train()
         # this epoch's running sums; a mid-epoch checkpoint stores them, with the RNG state the
         # epoch's batch order was drawn from, so a resumed epoch replays that order
         ep = state.pop("partial", None) or {"done": 0, "loss_sum": 0.0, "n_batches": 0, "norm_sum": 0.0, "norm_n": 0,
@@ -243,7 +268,8 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
             for g in opt.param_groups:
                 g["lr"] = lr_at(state["step"])
             batch, weight = distributed.shard(batch, dist)   # this process's rows (all of them alone)
-            _, loss = net(*batch)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=tc.precision == "bf16"):
+                _, loss = net(*to_device(batch, device))
             opt.zero_grad(set_to_none=True)
             finite = distributed.agree(bool(torch.isfinite(loss)), dist)
             if finite:
@@ -293,7 +319,7 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
                   "grad_norm": ep["norm_sum"] / max(1, ep["norm_n"]),
                   "grad_norms": {k: v / samples for k, v in ep["grad_sums"].items()},
                   "skipped_steps": state["skipped_steps"]}
-        model.eval()
+        model.cpu().eval()   # the predictors score on the CPU (a no-op when training there)
         improved = True
         if dev_ex is not None:
             # a head may score epochs more cheaply than its final report (translation: greedy, not beam)
