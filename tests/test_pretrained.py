@@ -8,7 +8,7 @@ from textrnn.bundle import shipped_models
 SHIPPED = shipped_models()
 
 
-@pytest.mark.parametrize("name", ["sentiment", "spam", "ner", "pos", "wikitext2", "shakespeare"])
+@pytest.mark.parametrize("name", ["sentiment", "spam", "ner", "pos", "wikitext2", "shakespeare", "de-en"])
 def test_shipped_model_is_present(name):
     assert name in SHIPPED, f"textrnn/pretrained/{name} is missing; rebuild with `make pretrained`"
 
@@ -56,6 +56,13 @@ def test_shakespeare_example():
     lm = textrnn.load("shakespeare")
     a, b = ("".join(lm.generate("ROMEO:", 60, generator=torch.Generator().manual_seed(1))) for _ in range(2))
     assert a == b and len(a) == 60
+
+
+@pytest.mark.skipif("de-en" not in SHIPPED, reason="not shipped")
+def test_de_en_example():
+    out = textrnn.load("de-en").translate(["Ein Mann fährt mit dem Fahrrad die Straße entlang.", "", "Zwei Hunde spielen im Schnee."])
+    assert out[0]["translation"] == "A man riding a bicycle down the street."
+    assert out[1] is None and "dogs" in out[2]["translation"] and "snow" in out[2]["translation"]
 
 
 SIZE_LIMIT = {"lm": 20e6, "translate": 25e6}  # bytes; 15 MB for the other tasks

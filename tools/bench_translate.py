@@ -57,11 +57,13 @@ def bench(name: str, path: str, beams: list[int]) -> dict:
 
 
 def section(rows: list[dict], command: str) -> str:
+    import torch
+
     lines = ["<!-- translate:begin -->", "## Translation", "", f"`{command}`", "", machine_line(), "",
              "Multi30k: dev = `val` (1,014 sentences), test = `test_2016_flickr` (1,000). BLEU is sacreBLEU on the "
              "detokenized output, signature `" + (rows[0]["signature"] if rows else "") + "`; lowercased BLEU is the "
              "same with `lowercase=True`, for comparison with tutorials. Speed: sentences/s over the whole split, "
-             "batches of 32, this machine's 2 cores.", "",
+             f"batches of 32, {torch.get_num_threads()} torch thread(s).", "",
              "| model | split | decoding | BLEU | chrF | lowercased BLEU | sentences/s |", "|---|---|---|---|---|---|---|"]
     for r in rows:
         for (split, beam), s in r["scores"].items():
