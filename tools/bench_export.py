@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from tools.common import corpora, machine_line, write_section  # noqa: E402
 
 TEST = {"spam": "sms_spam/test.tsv", "sentiment": "sst2/test.tsv", "ner": "conll2003/test.tsv",
-        "pos": "ud_english_ewt/en_ewt-ud-test.conllu.gz"}
+        "pos": "ud_english_ewt/en_ewt-ud-test.conllu"}
 
 
 def bench(name: str, tmp: Path) -> dict:
