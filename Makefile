@@ -34,6 +34,11 @@ bench:
 	$(BIN)python tools/bench_classify.py --cv --write docs/BENCHMARKS.md
 	$(BIN)python tools/bench_tag.py --write docs/BENCHMARKS.md
 	$(BIN)python tools/bench_lm.py --write docs/BENCHMARKS.md
+	$(BIN)python tools/bench_translate.py --write docs/BENCHMARKS.md
+	$(BIN)python tools/bench_encoder.py --quick --write docs/BENCHMARKS.md   # the full grid (~8 min): without --quick
+	$(BIN)python tools/bench_bucketing.py --write docs/BENCHMARKS.md
+	$(BIN)python tools/bench_export.py --write docs/BENCHMARKS.md
+	$(BIN)python tools/bench_train.py --ddp --write docs/BENCHMARKS.md
 
 clean:
 	rm -rf runs .pytest_cache
