@@ -129,3 +129,22 @@ def test_carried_state_equals_one_long_run(cell, impl):
     torch.testing.assert_close(torch.cat([first, second], 1), whole, atol=1e-9, rtol=0)
     for a, b in zip(states(state), states(whole_state)):
         torch.testing.assert_close(a, b, atol=1e-9, rtol=0)
+
+
+def test_one_step_path_gives_the_same_numbers_and_restores_onednn():
+    """Single steps run without oneDNN (its per-call setup dominates a step); same results, flag restored."""
+    import torch
+
+    from textrnn.encoder import Encoder, EncoderConfig
+
+    torch.manual_seed(0)
+    enc = Encoder(EncoderConfig(cell="lstm", input_size=6, hidden_size=5, num_layers=2)).eval()
+    x = torch.randn(3, 4, 6)
+    with torch.inference_mode():
+        full, _ = enc(x)
+        state, steps = None, []
+        for t in range(4):
+            out, state = enc(x[:, t: t + 1], None, state)
+            steps.append(out)
+    assert torch.allclose(torch.cat(steps, 1), full, atol=1e-6)
+    assert torch.backends.mkldnn.enabled

@@ -27,7 +27,7 @@ from torch import nn
 from textrnn.attention import Attention
 from textrnn.config import from_dict
 from textrnn.data import pad_batch
-from textrnn.encoder import Encoder, EncoderConfig
+from textrnn.encoder import Encoder, EncoderConfig, one_step_kernels
 from textrnn.errors import ConfigError, InputError, choose
 
 TASK = "translate"
@@ -144,7 +144,8 @@ class Seq2Seq(nn.Module):
         x = self.dropout(emb)
         if self.config.input_feeding:
             x = torch.cat([x, state["feed"]], 1)                    # (N, E + E)
-        out, rnn = self.decoder(x.unsqueeze(1), state["rnn"])       # (N, 1, H)
+        with one_step_kernels():                                    # oneDNN's per-call setup would dominate a step
+            out, rnn = self.decoder(x.unsqueeze(1), state["rnn"])   # (N, 1, H)
         s = out.squeeze(1)                                          # (N, H)
         context, weights = self.attend(s, memory["keys"], memory["values"], memory["mask"])  # (N, 2D), (N, S)
         h_tilde = torch.tanh(self.combine(torch.cat([s, context], 1)))                   # (N, E)
