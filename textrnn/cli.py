@@ -287,8 +287,10 @@ def plot(
     """Plot a training run's curves (loss, dev score, gradient norm, learning rate) as a PNG."""
     from textrnn.plot import plot_run
 
-    if out is not None and out.exists() and not force:
-        raise TextrnnError(f"{out} exists", hint="add --force to overwrite it, or choose another --out")
+    if out is not None:
+        from textrnn.commands.output import check_new_file
+
+        check_new_file(out, "--out", force)
     try:
         import matplotlib  # noqa: F401
     except ImportError:

@@ -154,8 +154,9 @@ def export(predictor, model: str, path: Path, force: bool = False) -> float:
 
     from textrnn.bundle import resolve_model, shipped_models
 
-    if path.exists() and not force:
-        raise InputError(f"{path} exists", hint="add --force to overwrite it, or choose another --onnx")
+    from textrnn.commands.output import check_new_file
+
+    check_new_file(path, "--onnx", force)
     graph = Graph(networks(predictor))
     inputs, names = example_inputs(predictor, SAMPLE[1:4])
     dynamic = {n: {0: "batch"} for n in names}

@@ -18,13 +18,9 @@ from textrnn.errors import InputError
 
 def check_out(out: Path, force: bool) -> Path:
     """Refuse to overwrite an existing file without --force, before any work is done."""
-    out = Path(out)
-    if out.is_dir():
-        raise InputError(f"--out {str(out)!r} is a directory", hint="give a file name, e.g. --out gates.png")
-    if out.exists() and not force:
-        raise InputError(f"--out {str(out)!r} exists", hint="add --force to overwrite it, or choose another name")
-    if not out.parent.is_dir():
-        raise InputError(f"--out {str(out)!r}: folder {str(out.parent)!r} does not exist")
+    from textrnn.commands.output import check_new_file
+
+    out = check_new_file(out, "--out", force)
     try:
         import matplotlib  # noqa: F401
     except ImportError:
