@@ -25,7 +25,7 @@ test:
 
 # Rebuild the shipped models from the shared corpora (see docs/BENCHMARKS.md for times and scores).
 pretrained:
-	$(BIN)python tools/build_pretrained.py embeddings spam sentiment ner pos shakespeare wikitext2 de-en
+	$(BIN)python tools/build_pretrained.py embeddings spam sentiment ner pos shakespeare wikitext2 de-en en-de
 
 # Rewrites the tables in docs/BENCHMARKS.md; scikit-learn is for the baselines only.
 bench:

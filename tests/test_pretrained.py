@@ -8,7 +8,7 @@ from textrnn.bundle import shipped_models
 SHIPPED = shipped_models()
 
 
-@pytest.mark.parametrize("name", ["sentiment", "spam", "ner", "pos", "wikitext2", "shakespeare", "de-en"])
+@pytest.mark.parametrize("name", ["sentiment", "spam", "ner", "pos", "wikitext2", "shakespeare", "de-en", "en-de"])
 def test_shipped_model_is_present(name):
     assert name in SHIPPED, f"textrnn/pretrained/{name} is missing; rebuild with `make pretrained`"
 
@@ -63,6 +63,12 @@ def test_de_en_example():
     out = textrnn.load("de-en").translate(["Ein Mann fährt mit dem Fahrrad die Straße entlang.", "", "Zwei Hunde spielen im Schnee."])
     assert out[0]["translation"] == "A man riding a bicycle down the street."
     assert out[1] is None and "dogs" in out[2]["translation"] and "snow" in out[2]["translation"]
+
+
+@pytest.mark.skipif("en-de" not in SHIPPED, reason="not shipped")
+def test_en_de_example():
+    out = textrnn.load("en-de").translate(["Two dogs are playing in the snow.", ""])
+    assert "Hunde" in out[0]["translation"] and out[1] is None
 
 
 SIZE_LIMIT = {"lm": 20e6, "translate": 25e6}  # bytes; 15 MB for the other tasks
