@@ -154,9 +154,10 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
     if tc.threads:
         torch.set_num_threads(tc.threads)
 
-    paths = {k: resolve_data_path(v, base) for k, v in to_dict(run.data).items() if v}
-    train_ex = head.read_data(paths["train"])
-    dev_ex = head.read_data(paths["dev"]) if "dev" in paths else None
+    specs = {k: v for k, v in to_dict(run.data).items() if v}
+    paths = {k: v if v.startswith(HUB) else resolve_data_path(v, base) for k, v in specs.items()}
+    train_ex = load_split(head, run.task, specs["train"], paths["train"])
+    dev_ex = load_split(head, run.task, specs["dev"], paths["dev"]) if "dev" in paths else None
     log(f"train: {len(train_ex)} examples from {paths['train']}" + (f"; dev: {len(dev_ex)}" if dev_ex else ""))
 
     random.seed(tc.seed)
@@ -369,7 +370,7 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
              "date": time.strftime("%Y-%m-%d"), "torch": torch.__version__}
     for split in ("dev", "test"):
         if split in paths:
-            final[split] = head.evaluate(best, head.read_data(paths[split]))
+            final[split] = head.evaluate(best, load_split(head, run.task, specs[split], paths[split]))
             log(f"best model (epoch {state['best_epoch']}) {split} {headline}: {final[split][headline]:.4f}")
     best.save(out / "model", metrics=final, half=tc.half, int8=tc.int8_embeddings)
     try:
@@ -423,7 +424,8 @@ def train_ensemble(config: dict, run: RunConfig, out: Path, resume: bool, base, 
     for split in ("dev", "test"):
         path = getattr(run.data, split)
         if path:
-            final[split] = head.evaluate(ensemble, head.read_data(resolve_data_path(path, base)))
+            final[split] = head.evaluate(ensemble, load_split(head, run.task, path,
+                                                              path if path.startswith(HUB) else resolve_data_path(path, base)))
             if not quiet:
                 _log(f"ensemble of {len(members)} {split} {final['headline']}: {final[split][final['headline']]:.4f}")
     ensemble.save(out / "model", metrics=final, **save)
@@ -435,6 +437,16 @@ def _json(path: Path) -> dict:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+
+
+HUB = "hf:"  # a data path naming a Hugging Face hub dataset (corpus.py)
+
+
+def load_split(head, task: str, spec: str, path):
+    """A data split for training: through Arrow tables and their cache (corpus.py)."""
+    from textrnn.corpus import load
+
+    return load(task, spec, None if spec.startswith(HUB) else path, head.read_data)
 
 
 def init_from(model, directory: Path) -> int:

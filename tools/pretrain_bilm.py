@@ -19,6 +19,9 @@ Steps, each skipped when its output exists (so a killed run resumes):
   4. merge     runs/bilm/model: `embedding.*` (the mean of the two directions' word vectors) and
                `encoder.*` under the classifier's names, with the skip-gram tokenizer. A classify
                config starts from it with `init = ".../runs/bilm/model"`.
+               runs/bilm/tagger: the skip-gram vectors as `features.words.*` and both language
+               models whole as `lm.fwd.*` / `lm.bwd.*`, for a tagger with frozen language-model
+               features (TagLM; `model.lm_hidden_size` in a tag config, `init = ".../runs/bilm/tagger"`).
 """
 
 from __future__ import annotations
@@ -162,6 +165,23 @@ def merge(out: Path, embeddings: Path) -> None:
     log(f"merged → {out / 'model'} (dev: {metrics})")
 
 
+def merge_tagger(out: Path, embeddings: Path) -> None:
+    """runs/bilm/tagger: what a tagger with language-model features starts from."""
+    from textrnn.bundle import load_weights, read_metrics, save_bundle
+    from textrnn.tokenizer import load_tokenizer
+
+    m = lm_shape()
+    state = {"features.words.weight": load_weights(embeddings)["embedding.weight"].float()}
+    for d in DIRECTIONS:
+        state |= {f"lm.{d}.{k}": v.float() for k, v in load_weights(out / d / "model").items()}
+    save_bundle(out / "tagger", task="pretrained-tagger-lm",
+                model_config={"lm_hidden_size": m["hidden_size"], "lm_embedding_dim": m["embedding_dim"],
+                              "lm_cutoffs": m["cutoffs"], "lm_div": m["div"]},
+                state_dict=state, tokenizer=load_tokenizer(embeddings),
+                metrics={d: read_metrics(out / d / "model").get("dev", {}) for d in DIRECTIONS})
+    log(f"merged → {out / 'tagger'}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, default=ROOT / "runs" / "bilm")
@@ -182,6 +202,7 @@ def main() -> None:
         write_init(args.embeddings, out / "init")
     train(out, args.threads, [x for s in args.set for x in ("--set", s)])
     merge(out, args.embeddings)
+    merge_tagger(out, args.embeddings)
 
 
 if __name__ == "__main__":

@@ -102,3 +102,37 @@ def test_frozen_word_vectors_stay_as_initialised(tmp_path, tiny_ner):
     before = textrnn.load(tiny_ner).model.features.words.weight
     after = textrnn.load(tmp_path / "run" / "model").model.features.words.weight
     assert torch.equal(before, after)
+
+
+def test_language_model_features_stay_frozen_and_ignore_padding(tmp_path):
+    """TagLM features: the two language models are not trained, and a sentence gets the same
+    features alone as in a padded batch (the backward model reads each sentence from its own end)."""
+    from textrnn.train import train
+
+    config = tiny_tag_config(epochs=2)
+    config["model"] |= {"lm_hidden_size": 8, "lm_embedding_dim": 6, "lm_cutoffs": []}
+    train(config, tmp_path / "run", quiet=True)
+    model = textrnn.load(tmp_path / "run" / "model")
+    lm = model.model.lm
+    assert lm is not None and not any(p.requires_grad for p in lm.parameters())
+    words = torch.tensor([[4, 5, 6, 7], [8, 9, 0, 0]])
+    both = lm(words, torch.tensor([4, 2]))                        # (2, 4, 16)
+    alone = lm(words[1:, :2], torch.tensor([2]))                   # (1, 2, 16)
+    assert both.shape == (2, 4, 16) and torch.allclose(both[1, :2], alone[0], atol=1e-6)
+    texts = ["Anna lives in Rome .", "", "Karl Weber"]
+    model.save(tmp_path / "copy")
+    assert model.predict(texts) == textrnn.load(tmp_path / "copy").predict(texts)
+
+
+def test_language_model_features_come_from_init_unchanged(tmp_path):
+    from textrnn.bundle import load_weights
+    from textrnn.train import train
+
+    config = tiny_tag_config(epochs=1)
+    config["model"] |= {"lm_hidden_size": 8, "lm_embedding_dim": 6, "lm_cutoffs": []}
+    train(config, tmp_path / "first", quiet=True)               # its weights serve as "pretrained" ones
+    train({**config, "init": str(tmp_path / "first" / "model")}, tmp_path / "second", quiet=True)
+    a, b = load_weights(tmp_path / "first" / "model"), load_weights(tmp_path / "second" / "model")
+    lm_names = [k for k in a if k.startswith("lm.")]
+    assert lm_names and all(torch.equal(a[k], b[k]) for k in lm_names)
+    assert not torch.equal(a["output.weight"], b["output.weight"])   # the rest trained on

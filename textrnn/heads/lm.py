@@ -353,6 +353,12 @@ class Stream:
 
 
 def encode_examples(predictor: Predictor, lines) -> Stream:
+    """The training text as one stream of ids: in memory for a list of lines; memory-mapped from
+    the cache for an Arrow table of lines (corpus.py), so the text may be larger than memory."""
+    from textrnn.corpus import Lines, token_stream
+
+    if isinstance(lines, Lines):
+        return Stream(token_stream(lines, predictor.tokenizer, predictor.config.unit), predictor.config.bptt)
     return Stream(stream_ids(predictor.tokenizer, lines, predictor.config.unit), predictor.config.bptt)
 
 
@@ -375,7 +381,7 @@ def batches(stream: Stream, batch_size: int, rng):
     steps = steps_per_epoch(stream, B)
     offset = rng.randrange(bptt)
     n = (len(ids) - offset) // B
-    data = ids[offset: offset + n * B].view(B, n)                                # (B, n)
+    data = ids[offset: offset + n * B].view(B, n)                                # (B, n), a view: no copy
     carry: dict = {}
-    for t in range(0, steps * bptt, bptt):
-        yield data[:, t: t + bptt], data[:, t + 1: t + 1 + bptt], carry
+    for t in range(0, steps * bptt, bptt):   # .long(): a memory-mapped stream holds int32 ids
+        yield data[:, t: t + bptt].long(), data[:, t + 1: t + 1 + bptt].long(), carry

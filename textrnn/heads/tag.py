@@ -1,10 +1,14 @@
 """Sequence tagging: many-to-many. Part-of-speech (UD English EWT) and named entities (CoNLL-2003).
 
-    words, spellings, casing → WordFeatures (B, T, E+F+S) → Encoder (B, T, D·K) → linear (B, T, C)
+    words, spellings, casing → WordFeatures (B, T, E+F+S) [+ LM states (B, T, 2·H)] → Encoder (B, T, D·K) → linear (B, T, C)
                                                              → softmax per token, or CRF over the sentence
 
 - WordFeatures (embedding.py): a lower-cased word vector, a char-CNN vector from the spelling and
   a casing feature, so unseen words ("Macron") still get a useful representation.
+- Optionally (`lm_hidden_size > 0`; TagLM, Peters et al. 2017) the top states of two *frozen* word
+  language models, one reading the sentence left to right and one right to left, pretrained on
+  unlabelled text (tools/pretrain_bilm.py --for tagger): context learned from far more text than the
+  tagged corpus holds.
 - The encoder is the shared `Encoder`, normally a BiLSTM: each tag sees the whole sentence.
 - Decoder chosen by name: `softmax` picks each tag on its own (enough for POS); `crf` scores tag
   *sequences* (crf.py) and never outputs an ill-formed BIO sequence such as O I-PER.
@@ -28,6 +32,7 @@ from textrnn.crf import CRF, bio_constraints
 from textrnn.embedding import WordFeatures, WordFeaturesConfig, casing, clip_word, word_key
 from textrnn.encoder import Encoder, EncoderConfig
 from textrnn.errors import ConfigError, choose
+from textrnn.heads.lm import LanguageModel, LMConfig
 
 TASK = "tag"
 DECODERS = ("softmax", "crf")
@@ -59,6 +64,11 @@ class TaggerConfig:
     decoder: str = "crf"           # softmax | crf
     words: str = "conll"           # how raw text is split into words: as CoNLL-2003 ("Al-Zaman") or UD ("Al - Zaman")
     max_len: int = 256             # longer sentences are tagged in pieces of this many words
+    lm_hidden_size: int = 0        # H: > 0 adds the states of frozen forward and backward language models
+                                   # of this size (one LSTM layer each, the tagger's word vocabulary)
+    lm_embedding_dim: int = 100    # their word vectors (adaptive input: lm_cutoffs, lm_div)
+    lm_cutoffs: tuple[int, ...] = (2000, 10000)
+    lm_div: float = 1.0
     impl: str = "fused"            # fused (torch kernels) | reference (cells.py, for learning)
 
     def __post_init__(self):
@@ -73,8 +83,13 @@ class TaggerConfig:
                                   word_dim=self.word_dim, char_dim=self.char_dim, char_filters=self.char_filters,
                                   char_width=self.char_width, casing_dim=self.casing_dim)
 
+    def lm_config(self) -> LMConfig:
+        return LMConfig(vocab_size=self.vocab_size, embedding_dim=self.lm_embedding_dim, cell="lstm",
+                        hidden_size=self.lm_hidden_size, num_layers=1, rnn_dropout=0.0, dropout=0.0,
+                        cutoffs=self.lm_cutoffs, div=self.lm_div, impl=self.impl)
+
     def encoder_config(self) -> EncoderConfig:
-        return EncoderConfig(cell=self.cell, input_size=self.features_config().output_size,
+        return EncoderConfig(cell=self.cell, input_size=self.features_config().output_size + 2 * self.lm_hidden_size,
                              hidden_size=self.hidden_size, num_layers=self.num_layers,
                              bidirectional=self.bidirectional, dropout=self.rnn_dropout, impl=self.impl)
 
@@ -86,6 +101,7 @@ class Tagger(nn.Module):
         self.features = WordFeatures(config.features_config())
         if config.freeze_words:
             self.features.words.weight.requires_grad_(False)
+        self.lm = LMFeatures(config.lm_config()) if config.lm_hidden_size else None
         self.encoder = Encoder(config.encoder_config())
         self.dropout = nn.Dropout(config.dropout)
         self.output = nn.Linear(config.encoder_config().output_size, len(config.labels))
@@ -97,10 +113,14 @@ class Tagger(nn.Module):
         """words (B, T), spellings (U, W), spelling_ids (B, T), casings (B, T), lengths (B,) (see
         make_batch), targets (B, T) or None → (emissions (B, T, C), loss or None). The loss is per
         sentence, averaged over the batch."""
+        lm = self.lm(words, lengths) if self.lm is not None else None  # (B, T, 2H), before word dropout
         if self.training and self.config.word_dropout:
             drop = torch.rand(words.shape) < self.config.word_dropout
             words = words.masked_fill(drop & (words > 0), 1)       # 1 = <unk>
-        x = self.dropout(self.features(words, spellings, spelling_ids, casings))  # (B, T, E+F+S)
+        x = self.features(words, spellings, spelling_ids, casings)  # (B, T, E+F+S)
+        if lm is not None:
+            x = torch.cat([x, lm], 2)                              # (B, T, E+F+S+2H)
+        x = self.dropout(x)
         outputs, _ = self.encoder(x, lengths)                      # (B, T, D·K)
         emissions = self.output(self.dropout(outputs))             # (B, T, C)
         if targets is None:
@@ -119,6 +139,44 @@ class Tagger(nn.Module):
             return self.crf.decode(emissions, mask)
         best = emissions.argmax(2).tolist()
         return [row[:n] for row, n in zip(best, lengths.tolist())]
+
+
+class LMFeatures(nn.Module):
+    """Two frozen word language models (heads/lm.py) as features, TagLM-style: at word t, the forward
+    model's state after reading `<eos> w_1 … w_t` and the backward model's after `<eos> w_n … w_t`
+    (it was trained on text with every line reversed). `<eos>` starts a sentence because in training
+    it ended the line before. The weights come from pretraining (init) and never change here."""
+
+    EOS = 3  # the word vocabulary's <eos> id (tokenizer.py: <pad> <unk> <bos> <eos>)
+
+    def __init__(self, config: LMConfig):
+        super().__init__()
+        self.fwd = LanguageModel(config)
+        self.bwd = LanguageModel(config)
+        self.requires_grad_(False)
+
+    def train(self, mode: bool = True):
+        return super().train(False)  # frozen: no dropout, ever
+
+    @staticmethod
+    def states(lm: LanguageModel, ids):
+        """ids (B, T) → top LSTM states after each word (B, T, H), starting from <eos>."""
+        start = ids.new_full((ids.size(0), 1), LMFeatures.EOS)
+        out, _ = lm.encoder(lm.embed(torch.cat([start, ids], 1)), None)  # (B, 1+T, H)
+        return out[:, 1:]
+
+    @torch.no_grad()
+    def forward(self, words, lengths):
+        """words (B, T), lengths (B,) → (B, T, 2H). Padding comes after each sentence, so a
+        left-to-right model never reads it before a real word."""
+        T = words.size(1)
+        steps = torch.arange(T).unsqueeze(0)                                # (1, T)
+        back = (lengths.unsqueeze(1) - 1 - steps).clamp(min=0)              # (B, T): position t ↔ n-1-t
+        reversed_words = words.gather(1, back).masked_fill(steps >= lengths.unsqueeze(1), 0)
+        f = self.states(self.fwd, words)                                    # (B, T, H)
+        b = self.states(self.bwd, reversed_words)                           # (B, T, H), reversed order
+        b = b.gather(1, back.unsqueeze(2).expand(-1, -1, b.size(2)))        # back in reading order
+        return torch.cat([f, b], 2)
 
 
 def make_batch(encoded: list[tuple[list[int], list[tuple[int, ...]], list[int]]]):
