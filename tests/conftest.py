@@ -9,6 +9,14 @@ import pytest
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _arrow_cache(tmp_path_factory):
+    """Training's Arrow tables and token streams (corpus.py) go to a temporary cache, not ~/.cache."""
+    import os
+
+    os.environ["TEXTRNN_CACHE"] = str(tmp_path_factory.mktemp("textrnn-cache"))
+
+
 def tiny_classify_config(**train):
     return {
         "task": "classify",

@@ -185,3 +185,22 @@ def test_bf16_autocast_trains_and_devices_are_checked(tmp_path):
         with pytest.raises(ConfigError, match="no such device on this machine"):
             train(tiny_classify_config(device="cuda"), tmp_path / "z", quiet=True)
     train(tiny_classify_config(epochs=1, device="auto"), tmp_path / "auto", quiet=True)
+
+
+def test_max_steps_ends_the_run_early(tmp_path):
+    import json
+
+    final = train(tiny_classify_config(epochs=5, batch_size=2, max_steps=3), tmp_path / "run", quiet=True)
+    records = [json.loads(l) for l in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records] == [3] and final["epochs_run"] == 1
+
+
+def test_language_model_trains_from_a_memory_mapped_stream(tmp_path, monkeypatch):
+    """The LM's text goes through an Arrow table and `map` into a cached, memory-mapped id file."""
+    from tests.conftest import tiny_lm_config
+
+    monkeypatch.setenv("TEXTRNN_CACHE", str(tmp_path / "cache"))
+    train(tiny_lm_config(epochs=1), tmp_path / "run", quiet=True)
+    assert len(list((tmp_path / "cache" / "streams").glob("*.int32"))) == 1
+    train(tiny_lm_config(epochs=1), tmp_path / "again", quiet=True)          # the cached stream is reused
+    assert len(list((tmp_path / "cache" / "streams").glob("*.int32"))) == 1

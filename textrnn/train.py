@@ -62,6 +62,8 @@ class TrainConfig:
     max_bad_steps: int = 10        # NaN/inf guard: a non-finite loss or gradient skips the step and halves
                                    # the learning rate; this many in a row stop training with an error
     patience: int = 3              # stop after this many epochs without a better dev score
+    max_steps: int = 0             # stop after this many steps in all, ending the epoch there (0: no limit;
+                                   # for smoke runs and benchmarks)
     seed: int = 1
     threads: int = 0               # torch threads; 0 keeps torch's default
     device: str = "cpu"            # cpu | cuda | mps | auto (the first of cuda, mps, cpu found); dev scoring and
@@ -247,7 +249,7 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
         kept = [l for l in metrics_log.read_text(encoding="utf-8").splitlines()
                 if l.strip() and json.loads(l)["epoch"] <= state["epoch"]]
         metrics_log.write_text("".join(l + "\n" for l in kept), encoding="utf-8")
-    while state["epoch"] < tc.epochs and state["bad_epochs"] < tc.patience:
+    while state["epoch"] < tc.epochs and state["bad_epochs"] < tc.patience and not out_of_steps(state, tc):
         epoch = state["epoch"] + 1
         model.to(device).train()
         # this epoch's running sums; a mid-epoch checkpoint stores them, with the RNG state the
@@ -312,6 +314,8 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
                     save_checkpoint({**state, "partial": mid})
             if os.environ.get("TEXTRNN_KILL_AT_STEP") == str(state["step"]):   # the crash test's kill -9
                 os.kill(os.getpid(), signal.SIGKILL)
+            if out_of_steps(state, tc):
+                break
         bar.stop()
         n_batches = ep["n_batches"]
         samples = max(1, math.ceil(n_batches / GRAD_EVERY))
@@ -437,6 +441,10 @@ def _json(path: Path) -> dict:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+
+
+def out_of_steps(state: dict, tc: TrainConfig) -> bool:
+    return bool(tc.max_steps) and state["step"] >= tc.max_steps
 
 
 HUB = "hf:"  # a data path naming a Hugging Face hub dataset (corpus.py)
