@@ -78,6 +78,19 @@ def test_tagger_round_trip(tiny_ner, tmp_path):
     assert [r["tags"] for r in textrnn.load(path).predict(texts)] == [r["tags"] for r in p.predict(texts)]
 
 
+def test_tagger_with_language_model_features_is_refused_clearly(tmp_path):
+    from textrnn.errors import InputError
+    from textrnn.train import train
+    from tests.conftest import tiny_tag_config
+
+    config = tiny_tag_config(epochs=1)
+    config["model"] |= {"lm_hidden_size": 8, "lm_embedding_dim": 6, "lm_cutoffs": []}
+    train(config, tmp_path / "run", quiet=True)
+    with pytest.raises(InputError, match="language-model features"):
+        export(textrnn.load(tmp_path / "run" / "model"), str(tmp_path / "run" / "model"), tmp_path / "t.onnx")
+    assert not (tmp_path / "t.onnx").exists()
+
+
 def test_cli_export_and_run(tiny_model, tiny_lm, tmp_path):
     from typer.testing import CliRunner
 

@@ -121,6 +121,10 @@ def networks(predictor) -> list[nn.Module]:
             raise InputError(f"this tagger is an ensemble of {len(predictor.members)} networks; ONNX export takes one",
                              hint="export one member directory (e.g. MODEL/member0)")
         return [m.model for m in predictor.members]
+    if getattr(predictor.model, "lm", None) is not None:
+        raise InputError("ONNX export does not yet support a tagger with language-model features "
+                         f"(model.lm_hidden_size = {predictor.config.lm_hidden_size})",
+                         hint="run it with torch (the default runtime)")
     return [predictor.model]
 
 
