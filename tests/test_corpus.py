@@ -130,3 +130,32 @@ def test_lm_stream_is_memory_mapped(tmp_path, cache):
     files = list((cache / "streams").glob("*.int32"))
     assert len(files) == 1 and files[0].stat().st_size == 4 * len(ids) == 4 * 400
     assert not list((cache / "streams").glob("*.arrow"))   # the flat file replaces map's own cache
+
+
+@pytest.mark.parametrize("task", ["classify", "tag"])
+def test_encoding_is_cached_by_map_and_equals_the_direct_one(tmp_path, task):
+    head = {"classify": classify, "tag": tag}[task]
+    if task == "classify":
+        f = tmp_path / "train.tsv"
+        f.write_text("pos\tgood film\nneg\tbad film\n", encoding="utf-8")
+        options = {"embedding_dim": 4, "hidden_size": 4}
+    else:
+        f = tmp_path / "train.conll"
+        f.write_text("Angela\tB-PER\nMerkel\tI-PER\nspoke\tO\n\nParis\tB-LOC\n", encoding="utf-8")
+        options = {"word_dim": 4, "char_dim": 2, "char_filters": 2, "casing_dim": 2, "hidden_size": 4}
+    rows = corpus.load(task, str(f), f, head.read_data)
+    texts = (t for _, t in rows) if task == "classify" else (" ".join(ws) for ws, _ in rows)
+    predictor = head.build(options, rows, WordTokenizer.train(texts))
+    calls = []
+
+    def counting(p, exs):
+        calls.append(len(exs))
+        return head.encode_examples(p, exs)
+
+    first = corpus.encode(task, predictor, rows, counting)
+    again = corpus.encode(task, predictor, corpus.load(task, str(f), f, head.read_data), counting)
+    direct = head.encode_examples(predictor, list(rows))
+    assert calls == [2] and first == again
+    assert json.loads(json.dumps(direct)) == first                          # the same ids, as JSON lists
+    batch = list(head.batches(first, 2, __import__("random").Random(1)))[0]
+    assert all(isinstance(t, torch.Tensor) for t in batch)

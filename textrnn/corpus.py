@@ -248,16 +248,47 @@ class Lines:
             yield from batch["text"]
 
 
+class Rows(list):
+    """A task's examples as a plain list, remembering the Arrow table they came from (for `encode`)."""
+
+    table = None
+
+
 def examples(task: str, table):
     """Rows in the form the task's head reads: [(label, text)], [(tokens, tags)], [(source, target)],
     or a `Lines` for a language model."""
     if task == "lm":
         return Lines(table)
-    cols = [table[c] for c in COLUMNS[task]]
-    rows = list(zip(*cols))
+    rows = Rows(zip(*(table[c] for c in COLUMNS[task])))
     if not rows:
         raise InputError(f"{table.info.description or 'the data'}: has no examples")
+    rows.table = table
     return rows
+
+
+def encode(task: str, predictor, rows, encode_examples):
+    """The head's `encode_examples(predictor, rows)` (text → ids), run by `Dataset.map` over the rows'
+    Arrow table and cached under the table's, the tokenizer's and the model config's fingerprints, so
+    a second run with the same data and vocabulary skips tokenizing. Each encoded example is stored
+    as JSON (data, not pickles). Rows that did not come from a table are encoded directly."""
+    from textrnn.config import to_dict
+
+    table = getattr(rows, "table", None)
+    if table is None:
+        return encode_examples(predictor, rows)
+    fp = hashlib.sha1("|".join([str(VERSION), task, table._fingerprint, tokenizer_fingerprint(predictor.tokenizer),
+                                json.dumps(to_dict(predictor.config), sort_keys=True)]).encode()).hexdigest()[:20]
+    root = cache_root() / "encoded"
+    root.mkdir(parents=True, exist_ok=True)
+    cols = COLUMNS[task]
+
+    def fn(batch):
+        exs = list(zip(*(batch[c] for c in cols)))
+        return {"encoded": [json.dumps(e, separators=(",", ":")) for e in encode_examples(predictor, exs)]}
+
+    mapped = table.map(fn, batched=True, batch_size=1_000, remove_columns=table.column_names,
+                       new_fingerprint=fp, cache_file_name=str(root / f"{fp}.arrow"))
+    return [json.loads(s) for s in mapped["encoded"]]
 
 
 def load(task: str, spec: str, path: Path | None, read_data):

@@ -198,7 +198,7 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
         opt = torch.optim.AdamW(params, lr=tc.lr, weight_decay=tc.weight_decay)
     else:
         opt = torch.optim.SGD(params, lr=tc.lr, weight_decay=tc.weight_decay)
-    encoded = head.encode_examples(predictor, train_ex)
+    encoded = encode_split(head, run.task, predictor, train_ex)
     if hasattr(head, "steps_per_epoch"):  # a language model reads one stream of text
         steps_per_epoch = head.steps_per_epoch(encoded, tc.batch_size)
     else:
@@ -455,6 +455,16 @@ def load_split(head, task: str, spec: str, path):
     from textrnn.corpus import load
 
     return load(task, spec, None if spec.startswith(HUB) else path, head.read_data)
+
+
+def encode_split(head, task: str, predictor, examples):
+    """Training examples → ids, by `Dataset.map` with a cache (corpus.py); a language model's text
+    becomes its memory-mapped token stream there too (heads/lm.py)."""
+    from textrnn.corpus import encode
+
+    if task == "lm":
+        return head.encode_examples(predictor, examples)
+    return encode(task, predictor, examples, head.encode_examples)
 
 
 def init_from(model, directory: Path) -> int:

@@ -186,11 +186,11 @@ def make_batch(encoded: list[tuple[list[int], list[tuple[int, ...]], list[int]]]
     T = max(1, max(len(w) for w, _, _ in encoded))
     rows: dict[tuple[int, ...], int] = {(): 0}
     words, casings, spelling_ids = [], [], []
-    for w, cs, k in encoded:
+    for w, cs, k in encoded:    # lists or tuples (the training cache stores them as JSON lists)
         pad = [0] * (T - len(w))
-        words.append(w + pad)
-        casings.append(k + pad)
-        spelling_ids.append([rows.setdefault(c, len(rows)) for c in cs] + pad)
+        words.append([*w, *pad])
+        casings.append([*k, *pad])
+        spelling_ids.append([rows.setdefault(tuple(c), len(rows)) for c in cs] + pad)
     W = max(1, max(map(len, rows)))
     spellings = [list(c) + [0] * (W - len(c)) for c in rows]  # dicts keep insertion order: row i is id i
     lengths = torch.tensor([max(1, len(w)) for w, _, _ in encoded])
