@@ -25,7 +25,7 @@ test:
 
 # Rebuild the shipped models from the shared corpora (see docs/BENCHMARKS.md for times and scores).
 pretrained:
-	$(BIN)python tools/build_pretrained.py embeddings spam sentiment ner pos shakespeare wikitext2 de-en en-de
+	$(BIN)python tools/build_pretrained.py embeddings bilm spam sentiment ner pos shakespeare wikitext2 de-en en-de
 
 # Rewrites the tables in docs/BENCHMARKS.md; scikit-learn is for the baselines only.
 bench:
@@ -38,6 +38,8 @@ bench:
 	$(BIN)python tools/bench_encoder.py --quick --write docs/BENCHMARKS.md   # the full grid (~8 min): without --quick
 	$(BIN)python tools/bench_bucketing.py --write docs/BENCHMARKS.md
 	$(BIN)python tools/bench_export.py --write docs/BENCHMARKS.md
+	$(BIN)python tools/bench_keras.py --write docs/BENCHMARKS.md      # installs Keras into /tmp only
+	$(BIN)python tools/bench_memory.py --seconds 30 --write docs/BENCHMARKS.md   # builds a 1 GB file in /tmp
 	$(BIN)python tools/bench_train.py --ddp --write docs/BENCHMARKS.md
 
 clean:

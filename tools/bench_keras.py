@@ -1,6 +1,6 @@
 """textrnn against a peer: the same BiLSTM classifier trained and run with Keras 3 (torch backend).
 
-    TEXTRNN_CORPORA=../shared/corpora python tools/bench_keras.py [--train-n 8000] [--repeats 2]
+    TEXTRNN_CORPORA=../shared/corpora python tools/bench_keras.py [--train-n 2000] [--repeats 2]
         [--keras-dir /tmp/textrnn-keras] [--write docs/BENCHMARKS.md]
 
 Keras is never a textrnn dependency: this script installs it (`pip install --target --no-deps
@@ -154,7 +154,7 @@ def keras_side(npz: Path, buckets: Path, folder: Path) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--train-n", type=int, default=8000)
+    ap.add_argument("--train-n", type=int, default=2000)
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--keras-dir", type=Path, default=Path("/tmp/textrnn-keras"))
     ap.add_argument("--write", type=Path)

@@ -61,15 +61,17 @@ def words_per_second(tagger, texts: list[str], passes: int = 5, batch_size: int 
     return {"median": statistics.median(runs), "min": min(runs), "max": max(runs)}
 
 
-def word_only_baseline(tagger):
-    """A tagger of the same sizes with neither character features nor CRF (random weights)."""
+def word_only_baseline(tagger, keep_lm: bool = False):
+    """A tagger of the same sizes with neither character features nor CRF (random weights), and
+    without language-model features unless `keep_lm` (then only characters and CRF are missing)."""
     import torch
 
     from textrnn.config import to_dict
     from textrnn.heads.tag import Predictor, Tagger, TaggerConfig
 
     torch.manual_seed(0)
-    cfg = TaggerConfig(**{**to_dict(tagger.config), "char_filters": 0, "decoder": "softmax"})
+    cfg = TaggerConfig(**{**to_dict(tagger.config), "char_filters": 0, "decoder": "softmax",
+                          **({} if keep_lm else {"lm_hidden_size": 0})})
     return Predictor(Tagger(cfg), tagger.tokenizer)
 
 
@@ -96,6 +98,9 @@ def bench(name: str, speed: bool, path: str | None = None) -> dict:
         out["speed"] = words_per_second(tagger, texts)
         out["speed_word_only"] = words_per_second(word_only_baseline(tagger), texts)
         out["speed_ratio"] = out["speed"]["median"] / out["speed_word_only"]["median"]
+        if tagger.config.lm_hidden_size:
+            out["speed_word_only_lm"] = words_per_second(word_only_baseline(tagger, keep_lm=True), texts)
+            out["speed_ratio_lm"] = out["speed"]["median"] / out["speed_word_only_lm"]["median"]
         print(f"{name}: {out['speed']['median']:.0f} words/s; word-only softmax tagger "
               f"{out['speed_word_only']['median']:.0f} words/s; ratio {out['speed_ratio']:.2f}", file=sys.stderr)
     return out
@@ -122,13 +127,17 @@ def markdown(results: dict, command: str) -> str:
             lines += [f"`{name}` CoNLL-2003 test per type: {per}.", ""]
     if any("speed" in r for r in results.values()):
         lines += ["Speed, raw text in → tags out, batch 64, median of 5 passes over the test set (min–max); "
-                  "the baseline is a word-only softmax tagger of the same sizes, measured in the same run:", "",
-                  "| model | words/s | word-only softmax tagger | ratio |", "|---|---|---|---|"]
+                  "the baselines are word-only softmax taggers of the same sizes, measured in the same run: one "
+                  "without anything else, and one with the model's language-model features (what characters and "
+                  "the CRF alone cost):", "",
+                  "| model | words/s | word-only softmax tagger | ratio | word-only + the same LM features | ratio |",
+                  "|---|---|---|---|---|---|"]
+        span = lambda b: f"{b['median']:,.0f} ({b['min']:,.0f}–{b['max']:,.0f})"  # noqa: E731
         for name, r in results.items():
             if "speed" in r:
-                s, b = r["speed"], r["speed_word_only"]
-                lines.append(f"| `{name}` | {s['median']:,.0f} ({s['min']:,.0f}–{s['max']:,.0f}) | "
-                             f"{b['median']:,.0f} ({b['min']:,.0f}–{b['max']:,.0f}) | {r['speed_ratio']:.2f} |")
+                lm = (f"{span(r['speed_word_only_lm'])} | {r['speed_ratio_lm']:.2f}" if "speed_word_only_lm" in r
+                      else "— | —")
+                lines.append(f"| `{name}` | {span(r['speed'])} | {span(r['speed_word_only'])} | {r['speed_ratio']:.2f} | {lm} |")
         lines.append("")
     lines.append("<!-- tag:end -->")
     return "\n".join(lines)

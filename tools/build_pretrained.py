@@ -1,6 +1,6 @@
 """Rebuild the shipped models from the shared corpora.
 
-    TEXTRNN_CORPORA=../shared/corpora python tools/build_pretrained.py embeddings spam sentiment ner pos shakespeare wikitext2 [--force]
+    TEXTRNN_CORPORA=../shared/corpora python tools/build_pretrained.py embeddings bilm spam sentiment ner pos shakespeare wikitext2 [--force]
 
 Each NAME trains from textrnn/configs/NAME.toml into runs/NAME (resuming it if it was
 interrupted), then installs the best model into textrnn/pretrained/NAME — only when its dev score
@@ -9,9 +9,10 @@ with --force. Training logs go to stderr and runs/NAME/metrics.jsonl.
 
 `embeddings` and `bilm` are not shipped models but steps, built only if missing, so list them
 first: `embeddings` is the word vectors (tools/pretrain_embeddings.py → runs/embeddings/model,
-which the sentiment, ner and pos configs name as `init`); `bilm` pretrains the sentiment
-classifier's BiLSTM as two language models starting from those vectors (tools/pretrain_bilm.py →
-runs/bilm/model).
+which the sentiment and pos configs name as `init`); `bilm` trains two word language models,
+forward and backward, starting from those vectors (tools/pretrain_bilm.py, about 50 minutes on
+2 cores) → runs/bilm/tagger, the `init` of the ner config (frozen language-model features), and
+runs/bilm/model (the same weights under a classifier's names; tried for sentiment, not shipped).
 """
 
 from __future__ import annotations
@@ -27,15 +28,16 @@ sys.path.insert(0, str(ROOT))
 
 
 # Steps that are not shipped models but that models start from; each is built only if missing.
-STEPS = {"embeddings": "pretrain_embeddings.py", "bilm": "pretrain_bilm.py"}
+STEPS = {"embeddings": ("pretrain_embeddings.py", "model"), "bilm": ("pretrain_bilm.py", "tagger")}  # script, product
 
 
 def build(name: str, force: bool, runs: Path, overrides: list[str]) -> None:
     if name in STEPS:
         import subprocess
 
-        if not (runs / name / "model" / "model.safetensors").is_file():
-            subprocess.run([sys.executable, str(ROOT / "tools" / STEPS[name]), "--out", str(runs / name)], check=True)
+        script, product = STEPS[name]
+        if not (runs / name / product / "model.safetensors").is_file():
+            subprocess.run([sys.executable, str(ROOT / "tools" / script), "--out", str(runs / name)], check=True)
         return
     from textrnn.bundle import PRETRAINED_DIR, read_metrics
     from textrnn.config import apply_overrides, load_toml

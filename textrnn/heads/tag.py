@@ -154,15 +154,28 @@ class LMFeatures(nn.Module):
         self.fwd = LanguageModel(config)
         self.bwd = LanguageModel(config)
         self.requires_grad_(False)
+        self._tables: dict[int, tuple] = {}
 
     def train(self, mode: bool = True):
         return super().train(False)  # frozen: no dropout, ever
 
-    @staticmethod
-    def states(lm: LanguageModel, ids):
+    def table(self, lm: LanguageModel):
+        """The model's word vectors as one (V, E) matrix: its adaptive input's clusters, projected.
+        One lookup instead of one per cluster; cached, since the weights never change here (the
+        cache notices if they are replaced, as `init` and loading do)."""
+        v = lm.vocab
+        key = tuple((p.data_ptr(), p._version) for p in (*v.tables.parameters(), *v.projections.parameters()))
+        cached = self._tables.get(id(lm))
+        if cached is None or cached[0] != key:
+            parts = [v.tables[0].weight] + [t.weight @ proj.weight.T for t, proj in zip(v.tables[1:], v.projections)]
+            cached = self._tables[id(lm)] = (key, torch.cat(parts).detach())
+        return cached[1]
+
+    def states(self, lm: LanguageModel, ids):
         """ids (B, T) → top LSTM states after each word (B, T, H), starting from <eos>."""
         start = ids.new_full((ids.size(0), 1), LMFeatures.EOS)
-        out, _ = lm.encoder(lm.embed(torch.cat([start, ids], 1)), None)  # (B, 1+T, H)
+        x = F.embedding(torch.cat([start, ids], 1), self.table(lm))      # (B, 1+T, E)
+        out, _ = lm.encoder(x, None)                                      # (B, 1+T, H)
         return out[:, 1:]
 
     @torch.no_grad()
@@ -183,18 +196,23 @@ def make_batch(encoded: list[tuple[list[int], list[tuple[int, ...]], list[int]]]
     """[(word ids, char ids per word, casings)] → words (B, T), spellings (U, W), spelling_ids (B, T),
     casings (B, T), lengths (B,). `spellings` holds each distinct word's character ids once (row 0:
     the padding word) and `spelling_ids` points every token at its row."""
-    T = max(1, max(len(w) for w, _, _ in encoded))
+    import numpy as np   # filling arrays row by row is several times faster than torch.tensor(nested lists)
+
+    B, T = len(encoded), max(1, max(len(w) for w, _, _ in encoded))
     rows: dict[tuple[int, ...], int] = {(): 0}
-    words, casings, spelling_ids = [], [], []
-    for w, cs, k in encoded:    # lists or tuples (the training cache stores them as JSON lists)
-        pad = [0] * (T - len(w))
-        words.append([*w, *pad])
-        casings.append([*k, *pad])
-        spelling_ids.append([rows.setdefault(tuple(c), len(rows)) for c in cs] + pad)
+    words, casings, spelling_ids = (np.zeros((B, T), dtype=np.int64) for _ in range(3))
+    for i, (w, cs, k) in enumerate(encoded):    # lists or tuples (the training cache stores JSON lists)
+        n = len(w)
+        words[i, :n] = w
+        casings[i, :n] = k
+        spelling_ids[i, :n] = [rows.setdefault(tuple(c), len(rows)) for c in cs]
     W = max(1, max(map(len, rows)))
-    spellings = [list(c) + [0] * (W - len(c)) for c in rows]  # dicts keep insertion order: row i is id i
+    spellings = np.zeros((len(rows), W), dtype=np.int64)      # dicts keep insertion order: row i is id i
+    for c, i in rows.items():
+        spellings[i, :len(c)] = c
     lengths = torch.tensor([max(1, len(w)) for w, _, _ in encoded])
-    return (torch.tensor(words), torch.tensor(spellings), torch.tensor(spelling_ids), torch.tensor(casings), lengths)
+    return (torch.from_numpy(words), torch.from_numpy(spellings), torch.from_numpy(spelling_ids),
+            torch.from_numpy(casings), lengths)
 
 
 class Tags:
