@@ -52,6 +52,7 @@ def classify_files(files: list[str], model: str, fmt: str = "tsv", input_format:
                    text_field: str = "text", batch_size: int = 64, output: Path | None = None,
                    force: bool = False) -> None:
     import textrnn
+    from textrnn.commands.memory import release_free_memory
     from textrnn.commands.output import open_output
 
     predictor = textrnn.load(model, task="classify")
@@ -61,6 +62,7 @@ def classify_files(files: list[str], model: str, fmt: str = "tsv", input_format:
     with open_output(output, force) as out:
         while chunk := list(islice(texts, CHUNK)):
             records = predictor.predict(chunk, batch_size=batch_size)
+            release_free_memory()   # memory.py: keeps a long run flat
             if predictor.truncated and not warned:
                 print(f"note: lines longer than {predictor.config.max_len} tokens are truncated to that length",
                       file=sys.stderr)

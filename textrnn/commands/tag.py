@@ -77,6 +77,7 @@ def tag_files(files: list[str], model: str, fmt: str = "inline", tokenized: bool
               input_format: str | None = None, batch_size: int = 64, output: Path | None = None,
               force: bool = False) -> None:
     import textrnn
+    from textrnn.commands.memory import release_free_memory
     from textrnn.commands.output import open_output
     from textrnn.errors import choose
     from textrnn.tokenizer import whitespace_spans, word_spans
@@ -97,6 +98,7 @@ def tag_files(files: list[str], model: str, fmt: str = "inline", tokenized: bool
                        for t, o in chunk]
             tokens = [[t[s:e] for s, e in spans] for t, spans in zip(texts, offsets)]
             tags = tagger.tag_tokens(tokens, batch_size)
+            release_free_memory()   # memory.py: keeps a long run flat
             lines = [format_record(fmt, tagger.record(*r)) for r in zip(texts, tokens, tags, offsets)]
             out.write("".join(line + "\n" for line in lines))  # conll: the block, then a blank line
     if tagger.split_long:

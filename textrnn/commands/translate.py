@@ -30,6 +30,8 @@ def translate_files(files: list[str], model: str = "de-en", beam: int | None = N
         raise InputError(f"--max-len must be at least 1, got {max_len}")
     if plot_attention is not None:
         check_plot_dir(plot_attention)
+    from textrnn.commands.memory import release_free_memory
+
     predictor = textrnn.load(model, task="translate")
     lines = ((n, line) for n, (_, _, line) in enumerate(iter_lines(files), 1))   # n counts over all files
     warned = False
@@ -38,6 +40,7 @@ def translate_files(files: list[str], model: str = "de-en", beam: int | None = N
             texts = [t for _, t in chunk]
             records = predictor.translate(texts, beam=beam, max_len=max_len, batch_size=batch_size,
                                           attention=plot_attention is not None)
+            release_free_memory()   # memory.py: keeps a long run flat
             if predictor.truncated and not warned:
                 print(f"note: lines longer than {predictor.config.max_len - 1} pieces are cut to that length "
                       "before translation", file=sys.stderr)

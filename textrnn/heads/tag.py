@@ -206,8 +206,13 @@ def make_batch(encoded: list[tuple[list[int], list[tuple[int, ...]], list[int]]]
         words[i, :n] = w
         casings[i, :n] = k
         spelling_ids[i, :n] = [rows.setdefault(tuple(c), len(rows)) for c in cs]
-    W = max(1, max(map(len, rows)))
-    spellings = np.zeros((len(rows), W), dtype=np.int64)      # dicts keep insertion order: row i is id i
+    # The char-CNN's shape (U, W) is rounded up (U to a multiple of 64 rows, W of 4 characters) so that
+    # oneDNN, which caches one convolution kernel per shape, sees a few dozen shapes instead of one per
+    # batch: its cache otherwise grew a long `textrnn tag` run by 200 MB. The extra rows are unused and
+    # padding characters are masked, so the tags are the same.
+    W = -(-max(1, max(map(len, rows))) // 4) * 4
+    U = -(-len(rows) // 64) * 64
+    spellings = np.zeros((U, W), dtype=np.int64)              # dicts keep insertion order: row i is id i
     for c, i in rows.items():
         spellings[i, :len(c)] = c
     lengths = torch.tensor([max(1, len(w)) for w, _, _ in encoded])
