@@ -37,7 +37,7 @@ bench:
 	$(BIN)python tools/bench_translate.py --write docs/BENCHMARKS.md
 	$(BIN)python tools/bench_encoder.py --quick --write docs/BENCHMARKS.md   # the full grid (~8 min): without --quick
 	$(BIN)python tools/bench_bucketing.py --write docs/BENCHMARKS.md
-	$(BIN)python tools/bench_export.py --write docs/BENCHMARKS.md
+	$(BIN)python tools/bench_export.py --int8 --write docs/BENCHMARKS.md
 	$(BIN)python tools/bench_keras.py --write docs/BENCHMARKS.md      # installs Keras into /tmp only
 	$(BIN)python tools/bench_memory.py --seconds 30 --write docs/BENCHMARKS.md   # builds a 1 GB file in /tmp
 	$(BIN)python tools/bench_train.py --ddp --write docs/BENCHMARKS.md

@@ -78,6 +78,18 @@ def test_tagger_round_trip(tiny_ner, tmp_path):
     assert [r["tags"] for r in textrnn.load(path).predict(texts)] == [r["tags"] for r in p.predict(texts)]
 
 
+def test_int8_export_keeps_the_labels(tiny_model, tmp_path):
+    import onnx
+
+    p = textrnn.load(tiny_model)
+    diff = export(p, str(tiny_model), tmp_path / "q.onnx", int8=True)
+    meta = {m.key: m.value for m in onnx.load(str(tmp_path / "q.onnx")).metadata_props}
+    assert meta["textrnn_int8"] == "1" and meta["textrnn_task"] == "classify"
+    assert 0 < diff < 0.5
+    q = textrnn.load(tmp_path / "q.onnx")
+    assert [r and r["label"] for r in q.predict(TEXTS)] == [r and r["label"] for r in p.predict(TEXTS)]
+
+
 def test_tagger_with_language_model_features_is_refused_clearly(tmp_path):
     from textrnn.errors import InputError
     from textrnn.train import train

@@ -148,10 +148,16 @@ SAMPLE = ["a", "two words", "A sentence of middling length, with punctuation .",
 FORMAT = "1"   # of the metadata below; a reader that finds another refuses the file
 
 
-def export(predictor, model: str, path: Path, force: bool = False) -> float:
+def export(predictor, model: str, path: Path, force: bool = False, int8: bool = False) -> float:
     """Write `predictor`'s network(s) as ONNX (opset 17; batch and time axes dynamic), with metadata
     naming the model bundle it came from (tokenizer, labels and decoding come from there), written
-    atomically. Returns the largest difference from eager torch on sample inputs (must be < 1e-4)."""
+    atomically. Returns the largest difference from eager torch on sample inputs (must be < 1e-4).
+
+    `int8=True` then stores the weight matrices as int8 (ONNX Runtime's dynamic quantization:
+    activations are quantized per call). Measured on the shipped classifiers (docs/BENCHMARKS.md,
+    ONNX export): 2.7× eager torch at batch 32 against 2.0× for float ONNX, with accuracy within
+    0.11 point; on the POS tagger it is slower than float ONNX. The returned difference is then the
+    int8 graph's, and is not held to 1e-4."""
     import json
 
     import onnx
@@ -182,8 +188,29 @@ def export(predictor, model: str, path: Path, force: bool = False) -> float:
         tmp.unlink()
         raise InputError(f"the exported graph differs from torch by {diff:.2g} on sample inputs (limit 1e-4)",
                          hint="please report this model's config; run it with torch meanwhile")
+    if int8:
+        quantize(tmp, graph_proto.metadata_props)
+        diff = check(predictor, tmp, SAMPLE)
     tmp.replace(path)
     return diff
+
+
+def quantize(path: Path, metadata) -> None:
+    """Rewrite the ONNX file at `path` with int8 weights (dynamic quantization), keeping `metadata`."""
+    import logging
+
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    out = path.with_name(path.name + ".int8")
+    logging.getLogger().setLevel(logging.ERROR)   # its advice to pre-process the graph is for CNNs
+    quantize_dynamic(str(path), str(out), weight_type=QuantType.QInt8)
+    q = onnx.load(str(out))
+    for prop in metadata:
+        q.metadata_props.add(key=prop.key, value=prop.value)
+    q.metadata_props.add(key="textrnn_int8", value="1")
+    onnx.save(q, str(path))
+    out.unlink()
 
 
 class OnnxModel:

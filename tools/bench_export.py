@@ -120,6 +120,8 @@ def main() -> None:
                      f"**{r['ratio_1']:.2f}×** | {r['eager_32']:.0f} / {r['onnx_32']:.0f} / **{r['ratio_32']:.2f}×** | "
                      f"{r['metric']} {r['score_torch']:.4f} / {r['score_onnx']:.4f} |"
                      + (f" {r['int8_ratio_1']:.2f}× / {r['int8_ratio_32']:.2f}× | {r['score_int8']:.4f} |" if args.int8 else ""))
+    lines += ["", "`ner` is not here: a tagger with language-model features does not export to ONNX yet. int8 = "
+              "`textrnn export MODEL --onnx FILE --int8` (ONNX Runtime's dynamic quantization)."]
     lines.append("<!-- export:end -->")
     text = "\n".join(lines)
     print(text)
