@@ -98,7 +98,7 @@ def _local_table(task: str, path: Path, read_data):
             gen, kwargs = _text_rows, {"path": str(path)}      # streamed: the file may not fit in memory
         else:
             gen, kwargs = _reader_rows, {"task": task, "path": str(path), "read_data": read_data}
-        tmp = done.with_name(key + ".tmp")
+        tmp = done.with_name(f"{key}.tmp{os.getpid()}")   # per process: torchrun's ranks load at once
         shutil.rmtree(tmp, ignore_errors=True)
         try:
             ds = datasets.Dataset.from_generator(gen, gen_kwargs=kwargs, cache_dir=str(tmp / "build"),
@@ -117,8 +117,10 @@ def _local_table(task: str, path: Path, read_data):
         del ds
         shutil.rmtree(tmp / "build")
         (tmp / "done").write_text(_stamp(path) + "\n", encoding="utf-8")
-        shutil.rmtree(done, ignore_errors=True)
-        os.replace(tmp, done)
+        try:
+            os.replace(tmp, done)          # atomic; fails if another process got there first
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)
     files = sorted((done / "data").glob("*.arrow"))
     parts = [datasets.Dataset.from_file(str(f)) for f in files]
     ds = parts[0] if len(parts) == 1 else datasets.concatenate_datasets(parts)
@@ -325,14 +327,14 @@ def token_stream(lines: Lines, tokenizer, unit: str):
             return {"ids": [ids + [eos] for ids in tokenizer.encode([t.rstrip("\r\n") for t in batch["text"]])]}
 
         mapped = lines.table.map(encode, batched=True, batch_size=2_000, remove_columns=["text"],
-                                 new_fingerprint=fp, cache_file_name=str(root / f"{fp}.arrow"))
-        tmp = flat.with_suffix(".tmp")
+                                 new_fingerprint=fp, cache_file_name=str(root / f"{fp}.{os.getpid()}.arrow"))
+        tmp = flat.with_suffix(f".tmp{os.getpid()}")
         with open(tmp, "wb") as f:
             for batch in mapped.with_format("arrow").iter(batch_size=10_000):
                 f.write(batch.column("ids").combine_chunks().flatten().to_numpy().astype(np.int32).tobytes())
-        os.replace(tmp, flat)
+        os.replace(tmp, flat)   # another process may have written the same ids: either copy will do
         del mapped
-        (root / f"{fp}.arrow").unlink(missing_ok=True)   # the flat file holds the same ids
+        (root / f"{fp}.{os.getpid()}.arrow").unlink(missing_ok=True)   # the flat file holds the same ids
     if flat.stat().st_size == 0:
         return torch.zeros(0, dtype=torch.int32)
     return torch.from_numpy(np.memmap(flat, dtype=np.int32, mode="c"))
