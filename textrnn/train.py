@@ -167,7 +167,9 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
     init_dir = resolve_data_path(run.init, base) if run.init else None
     if init_dir is not None and not init_dir.is_dir():
         raise ConfigError(f"init {run.init!r}: no model directory at {init_dir}",
-                          hint="build it first: `make pretrained` builds runs/embeddings (tools/pretrain_embeddings.py)")
+                          hint="build it first: `make pretrained` builds runs/embeddings and runs/bilm "
+                               "(tools/pretrain_embeddings.py, tools/pretrain_bilm.py); or remove `init` to start "
+                               "from random weights")
     if resume:
         tokenizer = load_tokenizer(ckpt)
     elif init_dir is not None:
