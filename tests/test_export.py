@@ -90,17 +90,19 @@ def test_int8_export_keeps_the_labels(tiny_model, tmp_path):
     assert [r and r["label"] for r in q.predict(TEXTS)] == [r and r["label"] for r in p.predict(TEXTS)]
 
 
-def test_tagger_with_language_model_features_is_refused_clearly(tmp_path):
-    from textrnn.errors import InputError
+def test_tagger_with_language_model_features_round_trip(tmp_path):
+    """The frozen language models' LSTMs read `<eos>` + the words one way: they keep their own
+    lengths (no sequence_lens), and the graph still equals torch."""
     from textrnn.train import train
     from tests.conftest import tiny_tag_config
 
     config = tiny_tag_config(epochs=1)
     config["model"] |= {"lm_hidden_size": 8, "lm_embedding_dim": 6, "lm_cutoffs": []}
     train(config, tmp_path / "run", quiet=True)
-    with pytest.raises(InputError, match="language-model features"):
-        export(textrnn.load(tmp_path / "run" / "model"), str(tmp_path / "run" / "model"), tmp_path / "t.onnx")
-    assert not (tmp_path / "t.onnx").exists()
+    p = textrnn.load(tmp_path / "run" / "model")
+    assert export(p, str(tmp_path / "run" / "model"), tmp_path / "t.onnx") < 1e-4
+    texts = ["John lives in London .", "Mary met the Acme Corp board in Paris on Monday .", "x", ""]
+    assert [r["tags"] for r in textrnn.load(tmp_path / "t.onnx").predict(texts)] == [r["tags"] for r in p.predict(texts)]
 
 
 def test_cli_export_and_run(tiny_model, tiny_lm, tmp_path):

@@ -54,11 +54,12 @@ class PaddedEncoder(nn.Module):
 
 
 def add_sequence_lens(proto) -> int:
-    """Give every LSTM/GRU/RNN node the graph input `lengths` (as int32) as its sequence_lens; returns
-    how many nodes were changed."""
+    """Give every LSTM/GRU/RNN node of the encoder the graph input `lengths` (as int32) as its
+    sequence_lens; returns how many nodes were changed."""
     from onnx import TensorProto, helper
 
-    nodes = [n for n in proto.graph.node if n.op_type in RNN_OPS]
+    # not a tagger's frozen language models: they read `<eos>` + the words, padding after, one way
+    nodes = [n for n in proto.graph.node if n.op_type in RNN_OPS and "/lm/" not in n.name]
     for node in nodes:
         inputs = list(node.input) + [""] * (5 - len(node.input))
         inputs[4] = "lengths_int32"                        # X, W, R, B, sequence_lens, ...
@@ -121,10 +122,6 @@ def networks(predictor) -> list[nn.Module]:
             raise InputError(f"this tagger is an ensemble of {len(predictor.members)} networks; ONNX export takes one",
                              hint="export one member directory (e.g. MODEL/member0)")
         return [m.model for m in predictor.members]
-    if getattr(predictor.model, "lm", None) is not None:
-        raise InputError("ONNX export does not yet support a tagger with language-model features "
-                         f"(model.lm_hidden_size = {predictor.config.lm_hidden_size})",
-                         hint="run it with torch (the default runtime)")
     return [predictor.model]
 
 

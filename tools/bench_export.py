@@ -1,7 +1,7 @@
 """ONNX Runtime vs eager torch: speed at batch 1 and 32, and equal scores, for the shipped
 classifiers and taggers.
 
-    TEXTRNN_CORPORA=../shared/corpora python tools/bench_export.py [--models spam sentiment pos] [--int8] [--write docs/BENCHMARKS.md]
+    TEXTRNN_CORPORA=../shared/corpora python tools/bench_export.py [--models spam sentiment ner pos] [--int8] [--write docs/BENCHMARKS.md]
 
 Each model is exported (`textrnn export`) to a temporary file. Speed: the model's test sentences
 (first 512), sorted by length as `textrnn classify/tag` batches them, run through the network
@@ -99,8 +99,7 @@ def main() -> None:
     import torch
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--models", nargs="+", default=["spam", "sentiment", "pos"],
-                    help="ner is left out: a tagger with language-model features does not export yet")
+    ap.add_argument("--models", nargs="+", default=["spam", "sentiment", "ner", "pos"])
     ap.add_argument("--int8", action="store_true", help="also ONNX Runtime's dynamic int8 quantization")
     ap.add_argument("--write", type=Path)
     args = ap.parse_args()
@@ -120,8 +119,7 @@ def main() -> None:
                      f"**{r['ratio_1']:.2f}×** | {r['eager_32']:.0f} / {r['onnx_32']:.0f} / **{r['ratio_32']:.2f}×** | "
                      f"{r['metric']} {r['score_torch']:.4f} / {r['score_onnx']:.4f} |"
                      + (f" {r['int8_ratio_1']:.2f}× / {r['int8_ratio_32']:.2f}× | {r['score_int8']:.4f} |" if args.int8 else ""))
-    lines += ["", "`ner` is not here: a tagger with language-model features does not export to ONNX yet. int8 = "
-              "`textrnn export MODEL --onnx FILE --int8` (ONNX Runtime's dynamic quantization)."]
+    lines += ["", "int8 = `textrnn export MODEL --onnx FILE --int8` (ONNX Runtime's dynamic quantization)."]
     lines.append("<!-- export:end -->")
     text = "\n".join(lines)
     print(text)
