@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tools.common import corpora, machine_line, write_section  # noqa: E402
+from tools.common import corpora, machine_line, publish  # noqa: E402
 
 KERAS = ["keras==3.15.1", "absl-py", "namex", "optree", "ml-dtypes", "h5py"]
 E, H, LABELS = 100, 192, 2
@@ -202,10 +202,7 @@ def main() -> None:
         lines.append(f"| {what} | {unit} | {a:,.0f} | {b:,.0f} | {c:,.0f} | {a / b:.2f}× · **{a / c:.2f}×** | ≥ 2.5× |")
     lines.append(f"| test accuracy after the epoch | % | {100 * t['accuracy']:.1f} | {100 * k['accuracy']:.1f} | "
                  f"{100 * k['bucketed_accuracy']:.1f} | | same network, same data |")
-    section = "<!-- keras:begin -->\n" + "\n".join(lines) + "\n<!-- keras:end -->"
-    print(section)
-    if args.write:
-        write_section(args.write, section, "keras")
+    publish(lines, "keras", args.write)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tools.common import corpora, machine_line, write_section  # noqa: E402
+from tools.common import corpora, machine_line, publish  # noqa: E402
 
 MB = 1024 * 1024
 
@@ -201,10 +201,7 @@ threads = 2
               "of lines and the memory-mapped token stream, read in as training walks the stream and droppable "
               "by the kernel; its anonymous memory does not grow with the corpus (rerun with `--size-mb 64` to "
               "compare)."]
-    section = "<!-- memory:begin -->\n" + "\n".join(lines) + "\n<!-- memory:end -->"
-    print(section)
-    if args.write:
-        write_section(args.write, section, "memory")
+    publish(lines, "memory", args.write)
 
 
 if __name__ == "__main__":

@@ -33,3 +33,12 @@ def write_section(path: Path, section: str, name: str) -> None:
     else:
         text = text.rstrip() + "\n\n" + section + "\n"
     path.write_text(text, encoding="utf-8")
+
+
+def publish(lines: list[str], name: str, write: Path | None) -> None:
+    """Print the `<!-- name:begin -->` ... `<!-- name:end -->` section made of `lines`, and write it
+    into the markdown file `write` (if given)."""
+    section = f"<!-- {name}:begin -->\n" + "\n".join(lines) + f"\n<!-- {name}:end -->"
+    print(section)
+    if write:
+        write_section(write, section, name)
