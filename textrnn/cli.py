@@ -77,6 +77,8 @@ class OutFormat(str, Enum):
 class InFormat(str, Enum):
     text = "text"
     jsonl = "jsonl"
+    eml = "eml"
+    mbox = "mbox"
 
 
 class Runtime(str, Enum):
@@ -93,10 +95,13 @@ def check_runtime(runtime: Runtime, model: str) -> None:
 @app.command()
 @handle_errors
 def classify(
-    files: Optional[List[str]] = typer.Argument(None, help="Text files, one example per line; `-` or nothing reads stdin."),
+    files: Optional[List[str]] = typer.Argument(None, help="Text files, one example per line (or e-mail: see --input-format); "
+                                                "`-` or nothing reads stdin."),
     model: str = typer.Option("sentiment", "--model", "-m", help="A shipped model name (sentiment, spam) or a model directory."),
     format: OutFormat = typer.Option(OutFormat.tsv, "--format", "-f", help="tsv: label<TAB>probability<TAB>text; jsonl; table."),
-    input_format: InFormat = typer.Option(InFormat.text, "--input-format", help="text (one example per line) or jsonl."),
+    input_format: InFormat = typer.Option(InFormat.text, "--input-format", help="text (one example per line), jsonl, "
+                                          "eml (.eml files or folders of them: one record per message, named by "
+                                          "file) or mbox (one record per message, named file:N)."),
     text_field: str = typer.Option("text", "--text-field", help="With --input-format jsonl: the field holding the text."),
     batch_size: int = typer.Option(64, "--batch-size", min=1, help="Examples per forward pass."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout."),

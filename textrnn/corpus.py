@@ -303,6 +303,8 @@ def tokenizer_fingerprint(tokenizer) -> str:
     """A hash of everything that decides a tokenizer's ids (its vocabulary or sentencepiece model)."""
     h = hashlib.sha1(type(tokenizer).__name__.encode())
     meta = tokenizer._meta() if hasattr(tokenizer, "_meta") else {"lowercase": getattr(tokenizer, "lowercase", False)}
+    if getattr(tokenizer, "normalize", "none") != "none":
+        meta["normalize"] = tokenizer.normalize
     h.update(json.dumps(meta, sort_keys=True).encode())
     h.update(getattr(tokenizer, "model_proto", b""))
     return h.hexdigest()[:16]

@@ -78,6 +78,22 @@ def whitespace_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in re.finditer(r"\S+", text)]
 
 
+# Normalizers run before a tokenizer, at training and prediction alike, chosen by name. `punct` writes
+# text the way the Enron-Spam corpus is written: every punctuation character a token of its own
+# ("it's" → "it ' s", "e-mail" → "e - mail", "12,000" → "12 , 000"), whitespace runs one space. Raw
+# mail and pre-tokenised mail then read alike, so a model cannot tell the corpora apart by their
+# tokenisation (see docs/spam.md).
+_PUNCT_RE = re.compile(r"[^\w\s]|_")
+
+
+def split_punct(text: str) -> str:
+    """`punct` normalization: each punctuation character spaced apart, whitespace collapsed."""
+    return " ".join(_PUNCT_RE.sub(r" \g<0> ", text).split())
+
+
+NORMALIZERS = {"none": lambda text: text, "punct": split_punct}
+
+
 def split_words(text: str, style: str = "ptb") -> list[str]:
     """Split raw text into words the way the Penn Treebank does (SST-2, CoNLL): `don't` → `do n't`."""
     return [text[s:e].replace("’", "'") for s, e in word_spans(text, style)]
@@ -174,39 +190,46 @@ class CharTokenizer(VocabTokenizer):
 class SentencePieceTokenizer(Tokenizer):
     kind = "sentencepiece"
 
-    def __init__(self, model_proto: bytes, lowercase: bool = False):
+    def __init__(self, model_proto: bytes, lowercase: bool = False, normalize: str = "none"):
         import sentencepiece as spm
 
+        choose("tokenizer normalize", normalize, NORMALIZERS)
         self.model_proto = model_proto
         self.lowercase = lowercase
+        self.normalize = normalize
         self.sp = spm.SentencePieceProcessor(model_proto=model_proto)
 
     @classmethod
-    def train(cls, texts: Iterable[str], max_size: int = 8000, model_type: str = "unigram", lowercase: bool = False, **_):
+    def train(cls, texts: Iterable[str], max_size: int = 8000, model_type: str = "unigram", lowercase: bool = False,
+              normalize: str = "none", **_):
         """Train a subword model on `texts` in memory, with our special ids (0 pad, 1 unk, 2 bos, 3 eos)."""
         import io
 
         import sentencepiece as spm
 
         choose("sentencepiece model type", model_type, ["unigram", "bpe"])
+        choose("tokenizer normalize", normalize, NORMALIZERS)
+        prepare = _preparer(lowercase, normalize)
         buf = io.BytesIO()
         spm.SentencePieceTrainer.train(
-            sentence_iterator=iter(t.lower() if lowercase else t for t in texts if t.strip()),
+            # sentencepiece skips lines over 4,192 bytes: a long e-mail gives its first 4,000 characters
+            sentence_iterator=iter(prepare(t[:4000]) for t in texts if t.strip()),
             model_writer=buf, vocab_size=max_size, model_type=model_type,
             pad_id=0, unk_id=1, bos_id=2, eos_id=3, character_coverage=1.0,
             hard_vocab_limit=False, minloglevel=2, byte_fallback=False,
         )
-        return cls(buf.getvalue(), lowercase=lowercase)
+        return cls(buf.getvalue(), lowercase=lowercase, normalize=normalize)
 
     @property
     def vocab_size(self) -> int:
         return self.sp.get_piece_size()
 
     def tokenize(self, text: str) -> list[str]:
-        return self.sp.encode(text.lower() if self.lowercase else text, out_type=str)
+        return self.sp.encode(_preparer(self.lowercase, self.normalize)(text), out_type=str)
 
     def encode(self, texts: list[str]) -> list[list[int]]:
-        return self.sp.encode([t.lower() for t in texts] if self.lowercase else list(texts))
+        prepare = _preparer(self.lowercase, self.normalize)
+        return self.sp.encode([prepare(t) for t in texts])
 
     def decode(self, ids: Iterable[int]) -> str:
         return self.sp.decode([i for i in ids if i > 3])
@@ -215,7 +238,17 @@ class SentencePieceTokenizer(Tokenizer):
         directory = Path(directory)
         (directory / "tokenizer.model").write_bytes(self.model_proto)
         meta = {"kind": self.kind, "lowercase": self.lowercase, "model": "tokenizer.model"}
+        if self.normalize != "none":   # older readers of the bundle know no normalizer
+            meta["normalize"] = self.normalize
         (directory / "tokenizer.json").write_text(json.dumps(meta), encoding="utf-8")
+
+
+def _preparer(lowercase: bool, normalize: str):
+    """The text a subword model reads: lowercased and/or normalized (NORMALIZERS)."""
+    norm = NORMALIZERS[normalize]
+    if lowercase:
+        return lambda text: norm(text.lower())
+    return norm
 
 
 SPLITS = {"words": split_words, "whitespace": str.split}
@@ -235,7 +268,8 @@ def load_tokenizer(directory: Path) -> Tokenizer:
         meta = json.loads(path.read_text(encoding="utf-8"))
         kind = meta["kind"]
         if kind == "sentencepiece":
-            return SentencePieceTokenizer((Path(directory) / meta["model"]).read_bytes(), meta.get("lowercase", False))
+            return SentencePieceTokenizer((Path(directory) / meta["model"]).read_bytes(), meta.get("lowercase", False),
+                                          meta.get("normalize", "none"))
         if kind == "word":
             return WordTokenizer(meta["vocab"], meta.get("lowercase", False), meta.get("split", "words"))
         if kind == "char":

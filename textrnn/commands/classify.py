@@ -1,8 +1,9 @@
-"""`textrnn classify`: one record per input line, in input order, streamed in chunks.
+"""`textrnn classify`: one record per input line (or e-mail message), in input order, streamed in chunks.
 
 Lines are read lazily and classified in chunks (sorted by length inside the model for speed), so
 a file of millions of lines runs with flat memory. An empty line gives an empty record, never a
-shifted one.
+shifted one. With `--input-format eml|mbox` the records are e-mail messages (textrnn/mail/), each
+named by its file (and its number in an mbox); a message that cannot be read keeps an empty record.
 """
 
 from __future__ import annotations
@@ -48,13 +49,28 @@ def format_record(fmt: str, text: str, rec: dict | None) -> str:
     return f"{rec['label']}\t{rec['probability']:.4f}\t{flat}"
 
 
+def format_mail_record(fmt: str, mail, rec: dict | None) -> str:
+    """A message's record: tsv `label<TAB>probability<TAB>file[:n]<TAB>subject`, or a JSON object."""
+    if fmt == "jsonl":
+        rec = rec or {"label": None, "probability": None, "scores": None}
+        return json.dumps({"source": mail.source, "message": mail.index, "subject": mail.subject, **rec,
+                           **({"error": mail.error} if mail.error else {})}, ensure_ascii=False)
+    subject = (mail.subject or "").replace("\t", " ")
+    if rec is None:
+        return f"\t\t{mail.name}\t{subject}"
+    return f"{rec['label']}\t{rec['probability']:.4f}\t{mail.name}\t{subject}"
+
+
 def classify_files(files: list[str], model: str, fmt: str = "tsv", input_format: str = "text",
                    text_field: str = "text", batch_size: int = 64, output: Path | None = None,
                    force: bool = False) -> None:
     import textrnn
     from textrnn.commands.memory import release_free_memory
     from textrnn.commands.output import open_output
+    from textrnn.mail import FORMATS as MAIL_FORMATS
 
+    if input_format in MAIL_FORMATS:
+        return classify_mail(files, model, fmt, input_format, batch_size, output, force)
     predictor = textrnn.load(model, task="classify")
     texts = read_texts(files, input_format, text_field)
     warned = False
@@ -71,6 +87,32 @@ def classify_files(files: list[str], model: str, fmt: str = "tsv", input_format:
                 rows += zip(chunk, records)
                 continue
             out.write("".join(format_record(fmt, t, r) + "\n" for t, r in zip(chunk, records)))
+        if fmt == "table":
+            _write_table(out, rows)
+
+
+def classify_mail(files: list[str], model: str, fmt: str, input_format: str, batch_size: int,
+                  output: Path | None, force: bool) -> None:
+    """One record per e-mail message of `files` (.eml files, folders, mbox files)."""
+    import textrnn
+    from textrnn.commands.output import open_output
+    from textrnn.mail import iter_mail
+
+    predictor = textrnn.load(model, task="classify")
+    mails = iter_mail(files, input_format)
+    read = 0
+    rows = []  # only for the table format
+    with open_output(output, force) as out:
+        while chunk := list(islice(mails, 256)):   # messages may be long: fewer at a time than lines
+            records = predictor.predict([m.text or "" for m in chunk], batch_size=batch_size)
+            read += sum(m.text is not None for m in chunk)
+            if fmt == "table":
+                rows += [(m.name, r) for m, r in zip(chunk, records)]
+                continue
+            out.write("".join(format_mail_record(fmt, m, r) + "\n" for m, r in zip(chunk, records)))
+        if not read:
+            raise InputError("no e-mail message could be read from the input (see the warnings above)",
+                             hint=f"give .eml files, folders of them (--input-format eml) or mbox files (--input-format mbox)")
         if fmt == "table":
             _write_table(out, rows)
 

@@ -21,11 +21,29 @@ def evaluate_model(model: str, data: str, batch_size: int | None = None, ref: st
         return {"model": model, "data": data, **({"ref": ref} if ref else {}), "task": predictor.task, **scores}
     if ref is not None or beam is not None:
         raise InputError(f"--ref and --beam are for translation models; {model!r} is a {predictor.task!r} model")
+    if predictor.task == "classify" and Path(data).is_dir():
+        return {"model": model, "data": data, "task": predictor.task, **evaluate_mail_folder(predictor, head, data, options)}
     path = re.sub(r"\[[\d.%]*:[\d.%]*\]$", "", data)  # a language model's FILE[90%:] slice
     if not Path(path).is_file():
         raise InputError(f"{path}: no such file", hint="give labelled data in the task's corpus format")
     scores = head.evaluate(predictor, head.read_data(data), **options)
     return {"model": model, "data": data, "task": predictor.task, **scores}
+
+
+def evaluate_mail_folder(predictor, head, folder: str, options: dict) -> dict:
+    """A folder of labelled e-mail (FOLDER/ham/*.eml, FOLDER/spam/*.eml: the sub-folder names the
+    label) read as `classify --input-format eml` reads mail; unreadable messages are left out and counted."""
+    from textrnn.mail import labelled_mail
+
+    examples, skipped = [], 0
+    for label, mail in labelled_mail(folder, predictor.labels):
+        if mail.text is None:
+            skipped += 1
+        else:
+            examples.append((label, mail.text))
+    if not examples:
+        raise InputError(f"{folder}: no e-mail message could be read", hint="see the warnings above")
+    return {"skipped": skipped, **head.evaluate(predictor, examples, **options)}
 
 
 def format_scores(scores: dict) -> str:

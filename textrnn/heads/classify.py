@@ -7,6 +7,15 @@ Pooling turns the encoder's per-step outputs into one vector per text, chosen by
 - `mean` / `max`: over the real (unpadded) steps — max pooling is strong for sentiment
   (Conneau et al. 2017, "InferSent");
 - `attention`: a learned score per step, softmax over real steps, weighted sum (Yang et al. 2016).
+
+Reading long texts (an e-mail may run to tens of thousands of characters), chosen by name:
+- `head`: the first `max_len` tokens;
+- `head_tail`: the first and the last `max_len / 2` tokens (a mail's subject and opening, and its
+  closing lines, where the unsubscribe links and signatures are);
+- `chunks`: up to `max_len` tokens cut into chunks of `chunk_len`, each encoded on its own as a row
+  of one batch, each chunk pooled, and the chunk vectors max-pooled into one. A long text is read
+  whole, and short sequences run faster on the CPU than one long one (the recurrence is sequential
+  in T, the chunks are parallel in B).
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ from textrnn.errors import ConfigError, choose
 
 TASK = "classify"
 POOLINGS = ("last", "mean", "max", "attention")
+READINGS = ("head", "head_tail", "chunks")
 
 
 @dataclass(frozen=True)
@@ -39,11 +49,16 @@ class ClassifierConfig:
     rnn_dropout: float = 0.0       # between stacked recurrent layers
     dropout: float = 0.5           # on embeddings and on the pooled vector: the main regulariser
     pooling: str = "max"           # last | mean | max | attention
-    max_len: int = 256             # longer inputs are truncated to this many tokens
+    max_len: int = 256             # tokens read per text at most; longer texts are cut as `reading` says
+    reading: str = "head"          # head | head_tail | chunks: which tokens of a long text are read, and how
+    chunk_len: int = 128           # chunks: tokens per chunk
     impl: str = "fused"            # fused (torch kernels) | reference (cells.py, for learning)
 
     def __post_init__(self):
         choose("pooling", self.pooling, POOLINGS)
+        choose("reading", self.reading, READINGS)
+        if self.max_len < 2 or self.chunk_len < 1:
+            raise ConfigError(f"model.max_len must be at least 2 and chunk_len at least 1, got {self.max_len}, {self.chunk_len}")
         if len(self.labels) < 2:
             raise ConfigError(f"a classifier needs at least 2 labels, got {list(self.labels)}")
 
@@ -68,11 +83,30 @@ class Classifier(nn.Module):
     def forward(self, ids, lengths, targets=None):
         """ids (B, T), lengths (B,), targets (B,) or None → (logits (B, C), loss or None)."""
         x = self.dropout(self.embedding(ids))                      # (B, T, E)
-        outputs, state = self.encoder(x, lengths)                  # (B, T, D·K)
-        pooled = self.pool(outputs, state, lengths)                # (B, D·K)
+        if self.config.reading == "chunks" and x.size(1) > self.config.chunk_len:
+            pooled = self.pool_chunks(x, lengths)                  # (B, D·K)
+        else:
+            outputs, state = self.encoder(x, lengths)              # (B, T, D·K)
+            pooled = self.pool(outputs, state, lengths)            # (B, D·K)
         logits = self.output(self.dropout(pooled))                 # (B, C)
         loss = F.cross_entropy(logits, targets) if targets is not None else None
         return logits, loss
+
+    def pool_chunks(self, x, lengths):
+        """x (B, T, E) → (B, D·K): chunks of `chunk_len` steps encoded as separate rows, each pooled,
+        then the maximum over a text's chunks (for max pooling: the maximum over all its steps)."""
+        B, T, E = x.shape
+        L = self.config.chunk_len
+        N = -(-T // L)                                             # chunks per row
+        x = F.pad(x, (0, 0, 0, N * L - T)).reshape(B * N, L, E)    # (B·N, L, E)
+        starts = torch.arange(N) * L                               # (N,)
+        sizes = (lengths.unsqueeze(1) - starts).clamp(0, L).reshape(-1)   # (B·N,) real steps per chunk
+        real = sizes > 0                                           # the empty chunks past a text's end are skipped
+        outputs, state = self.encoder(x[real], sizes[real])        # (R, L, D·K)
+        vectors = self.pool(outputs, state, sizes[real])           # (R, D·K)
+        pooled = vectors.new_full((B * N, vectors.size(1)), float("-inf"))
+        pooled[real] = vectors
+        return pooled.view(B, N, -1).max(1).values                 # (B, D·K)
 
     def pool(self, outputs, state, lengths):
         p = self.config.pooling
@@ -123,9 +157,12 @@ class Predictor(Predicts):
         self.truncated = 0  # how many inputs were cut to max_len (the CLI says so once)
 
     def encode(self, texts: list[str]) -> list[list[int]]:
+        """Texts → token ids, a long text cut to `max_len` tokens as `reading` says."""
         ids = self.tokenizer.encode(texts)
         m = self.config.max_len
         self.truncated += sum(len(s) > m for s in ids)
+        if self.config.reading == "head_tail":
+            return [s if len(s) <= m else s[: m // 2] + s[len(s) - (m - m // 2):] for s in ids]
         return [s[:m] for s in ids]
 
     @torch.inference_mode()
