@@ -64,3 +64,22 @@ def test_corrupted_tokenizer_file(tmp_path):
     (tmp_path / "tokenizer.json").unlink()
     with pytest.raises(BundleError, match="missing"):
         load_tokenizer(tmp_path)
+
+
+def test_punct_normalization_reads_raw_and_pretokenised_text_alike(tmp_path):
+    from textrnn.tokenizer import split_punct
+
+    assert split_punct("It's 12,000 e-mails!\n  See http://x.co") == "It ' s 12 , 000 e - mails ! See http : / / x . co"
+    assert split_punct("re : meeting") == "re : meeting"   # already written so: unchanged
+    raw = ["Re: Meeting at 3:30, don't be late!", "FREE $$$ at www.win.com"]
+    enron = ["re : meeting at 3 : 30 , don ' t be late !", "free $ $ $ at www . win . com"]
+    tok = train_tokenizer("sentencepiece", raw * 20 + enron * 20, max_size=60, lowercase=True, normalize="punct")
+    assert tok.encode(raw) == tok.encode(enron)
+    tok.save(tmp_path)
+    again = load_tokenizer(tmp_path)
+    assert again.normalize == "punct" and again.encode(raw) == tok.encode(enron)
+
+
+def test_unknown_normalizer():
+    with pytest.raises(ConfigError, match="unknown tokenizer normalize 'nfc'; choose one of: none, punct"):
+        train_tokenizer("sentencepiece", TEXTS * 5, max_size=60, normalize="nfc")

@@ -89,3 +89,64 @@ def test_ensemble_scores_are_those_of_the_saved_bundle(tmp_path, monkeypatch):
     assert recorded["dev"] == dev == final["dev"]
     member = json.loads((tmp_path / "run" / "member1" / "model" / "metrics.json").read_text())
     assert recorded["train_seconds"] == pytest.approx(first["train_seconds"] + member["train_seconds"], abs=0.2)
+
+
+def test_chunked_reading_is_max_over_separately_encoded_chunks():
+    from textrnn.data import pad_batch
+
+    torch.manual_seed(0)
+    base = ClassifierConfig(labels=("a", "b"), vocab_size=60, embedding_dim=8, hidden_size=6, max_len=100)
+    whole = Classifier(base).eval()
+    chunked = Classifier(ClassifierConfig(**{**base.__dict__, "reading": "chunks", "chunk_len": 7})).eval()
+    chunked.load_state_dict(whole.state_dict())
+    seqs = [[5, 6, 7], list(range(4, 30)), list(range(4, 11)), list(range(4, 50))]
+    ids, lengths = pad_batch(seqs)
+    with torch.no_grad():
+        got, _ = chunked(ids, lengths)
+        # a text no longer than a chunk reads as it would whole
+        torch.testing.assert_close(got[[0, 2]], whole(ids, lengths)[0][[0, 2]], atol=1e-5, rtol=1e-5)
+        # a long one: each chunk of 7 encoded alone, max-pooled, then the maximum over chunks
+        x = whole.embedding(torch.tensor([seqs[3]]))
+        parts = [whole.encoder(x[:, s: s + 7])[0].max(1).values for s in range(0, len(seqs[3]), 7)]
+        torch.testing.assert_close(got[3:], whole.output(torch.stack(parts).max(0).values), atol=1e-5, rtol=1e-5)
+        # padding must not change a text's prediction
+        alone, _ = chunked(ids[1:2, :26], lengths[1:2])
+        torch.testing.assert_close(alone, got[1:2], atol=1e-5, rtol=1e-5)
+
+
+def test_head_tail_reading_keeps_both_ends():
+    from textrnn.heads.classify import Predictor
+    from textrnn.tokenizer import train_tokenizer
+
+    tok = train_tokenizer("char", ["abcdefghij"])
+    cfg = ClassifierConfig(labels=("a", "b"), vocab_size=tok.vocab_size, max_len=4, reading="head_tail")
+    p = Predictor(Classifier(cfg), tok)
+    assert [tok.decode(s) for s in p.encode(["abcdefghij", "abc"])] == ["abij", "abc"]
+    assert p.truncated == 1
+    with pytest.raises(ConfigError, match="unknown reading 'tail'; choose one of: chunks, head, head_tail"):
+        ClassifierConfig(labels=("a", "b"), vocab_size=5, reading="tail")
+
+
+def test_training_on_several_files_balanced_and_scored_file_by_file(tmp_path):
+    from textrnn.train import train
+
+    train_file = str(FIXTURES / "sentiment_train.tsv")
+    dev_file = str(FIXTURES / "sentiment_dev.tsv")
+    cfg = tiny_classify_config(epochs=1)
+    cfg["data"] = {"train": [train_file, train_file], "train_repeat": [2, 1], "dev": [dev_file, dev_file],
+                   "test": [dev_file]}
+    final = train(cfg, tmp_path / "run", quiet=True)
+    n_dev = final["dev_files"][dev_file]["n"]
+    assert final["dev"]["n"] == 2 * n_dev and "test_files" not in final
+    assert textrnn.load(tmp_path / "run" / "model").metrics["data"]["train_repeat"] == [2, 1]
+    from textrnn.heads import classify
+    from textrnn.train_data import load_split
+
+    lines = sum(1 for l in open(train_file, encoding="utf-8") if l.strip())
+    assert len(load_split(classify, "classify", [train_file, train_file], repeat=(2, 1))) == 3 * lines
+    cfg["data"]["train_repeat"] = [1]
+    with pytest.raises(ConfigError, match="train_repeat has 1 numbers for 2 training files"):
+        train(cfg, tmp_path / "bad", quiet=True)
+    cfg["data"] = {"train": [train_file, 3]}
+    with pytest.raises(ConfigError, match="must be a path or a list of paths"):
+        train(cfg, tmp_path / "bad2", quiet=True)

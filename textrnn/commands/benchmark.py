@@ -40,11 +40,16 @@ def default_data(predictor) -> tuple[str, list[str]]:
 
     data = (predictor.metrics.get("data") or {})
     spec = data.get("test") or data.get("dev")
-    if not spec or (spec.startswith("corpora:") and corpora_dir() is None):
+    if not spec:
         raise InputError("no --data given and the model's own test data cannot be found",
                          hint="give --data FILE (one input per line), or export TEXTRNN_CORPORA for the shipped models")
     head = head_module(predictor.task)
-    examples = head.read_data(resolve_data_path(spec))
+    specs = [spec] if isinstance(spec, str) else spec   # a split may list several files
+    if any(s.startswith("corpora:") for s in specs) and corpora_dir() is None:
+        raise InputError("no --data given and the model's own test data cannot be found",
+                         hint="give --data FILE (one input per line), or export TEXTRNN_CORPORA for the shipped models")
+    examples = [e for s in specs for e in head.read_data(resolve_data_path(s))]
+    spec = " + ".join(specs)
     if predictor.task == "classify":
         texts = [t for _, t in examples]
     elif predictor.task == "tag":

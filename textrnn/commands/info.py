@@ -16,6 +16,10 @@ def _size_mb(directory: Path) -> float:
 def headline(task: str, metrics: dict) -> str:
     key = metrics.get("headline") or HEADLINE.get(task, "")
     for split in ("test", "dev"):
+        files = metrics.get(f"{split}_files") or {}   # a split of several files: each one's score
+        scores = [(f.removeprefix("corpora:"), (s or {}).get(key)) for f, s in files.items()]
+        if scores and all(isinstance(v, (int, float)) for _, v in scores):
+            return f"{split} {key} " + ", ".join(f"{f} {v:.4f}" for f, v in scores)
         value = (metrics.get(split) or {}).get(key)
         if isinstance(value, (int, float)):
             return f"{split} {key} {value:.4f}"
