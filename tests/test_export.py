@@ -144,3 +144,16 @@ def test_a_foreign_onnx_file_is_refused(tiny_model, tmp_path):
     onnx.save(proto, str(path))
     with pytest.raises(BundleError, match="not exported by this textrnn"):
         textrnn.load(path)
+
+
+def test_a_classifier_reading_in_chunks_is_refused(tmp_path):
+    """Its graph would be traced on short samples, without the chunking: refuse rather than export it wrong."""
+    from textrnn.errors import InputError
+    from textrnn.heads.classify import Classifier, ClassifierConfig, Predictor
+    from textrnn.tokenizer import train_tokenizer
+
+    tok = train_tokenizer("char", ["abc"])
+    cfg = ClassifierConfig(labels=("a", "b"), vocab_size=tok.vocab_size, reading="chunks", chunk_len=4)
+    with pytest.raises(InputError, match="does not support classifiers that read long texts in chunks"):
+        export(Predictor(Classifier(cfg), tok), "x", tmp_path / "x.onnx")
+    assert not (tmp_path / "x.onnx").exists()

@@ -117,6 +117,11 @@ def networks(predictor) -> list[nn.Module]:
     if predictor.task not in TASKS:
         raise InputError(f"ONNX export supports {', '.join(TASKS)} models; this is a {predictor.task!r} model",
                          hint="run it with torch (the default runtime)")
+    if getattr(single(predictor).config, "reading", "head") == "chunks":
+        # the graph is traced on short samples: the chunking branch (a Python `if` on the length)
+        # would not be in it, and long texts would be read as one sequence
+        raise InputError("ONNX export does not support classifiers that read long texts in chunks (model.reading = \"chunks\")",
+                         hint="run it with torch (the default runtime)")
     if hasattr(predictor, "members"):
         if predictor.task != "classify":
             raise InputError(f"this tagger is an ensemble of {len(predictor.members)} networks; ONNX export takes one",

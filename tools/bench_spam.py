@@ -116,7 +116,7 @@ def prose() -> dict:
     from textrnn.data import read_labelled_tsv
 
     c = corpora()
-    wiki = [l.strip() for l in (c / "wikitext2/test.txt").read_text(encoding="utf-8").splitlines()]
+    wiki = [l.strip() for l in (c / "wikitext2/wiki.test.tokens").read_text(encoding="utf-8").splitlines()]
     wiki = [l for l in wiki if l and not l.startswith("=")]
     return {"SST-2 test sentences": [t for _, t in read_labelled_tsv(c / "sst2/test.tsv")],
             "WikiText-2 test paragraphs": wiki}

@@ -100,12 +100,16 @@ def classify_mail(files: list[str], model: str, fmt: str, input_format: str, bat
 
     predictor = textrnn.load(model, task="classify")
     mails = iter_mail(files, input_format)
-    read = 0
+    read, warned = 0, False
     rows = []  # only for the table format
     with open_output(output, force) as out:
         while chunk := list(islice(mails, 256)):   # messages may be long: fewer at a time than lines
             records = predictor.predict([m.text or "" for m in chunk], batch_size=batch_size)
             read += sum(m.text is not None for m in chunk)
+            if predictor.truncated and not warned:
+                print(f"note: messages longer than {predictor.config.max_len} tokens are read in part "
+                      f"({predictor.config.reading} reading)", file=sys.stderr)
+                warned = True
             if fmt == "table":
                 rows += [(m.name, r) for m, r in zip(chunk, records)]
                 continue
