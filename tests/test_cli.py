@@ -182,3 +182,12 @@ def test_hello_toy_learns_hell_o():
     assert r.exit_code == 0, r.output
     assert [line.split()[:3] for line in r.stdout.splitlines()] == [
         ["h", "→", "'e'"], ["e", "→", "'l'"], ["l", "→", "'l'"], ["l", "→", "'o'"]]
+
+
+def test_models_lists_each_test_file_of_a_split_of_several():
+    from textrnn.commands.info import headline
+
+    metrics = {"headline": "accuracy", "test": {"accuracy": 0.5},
+               "test_files": {"corpora:sms/test.tsv": {"accuracy": 0.99}, "corpora:mail/test.tsv": {"accuracy": 0.98}}}
+    assert headline("classify", metrics) == "test accuracy sms/test.tsv 0.9900, mail/test.tsv 0.9800"
+    assert headline("classify", {"test": {"accuracy": 0.5}}) == "test accuracy 0.5000"

@@ -41,3 +41,16 @@ def test_bad_input(tiny_model, tmp_path, monkeypatch):
     assert r.exit_code == 1 and "nope.txt" in r.output
     r = runner.invoke(app, ["benchmark", "speed", "-m", "nosuchmodel"])
     assert r.exit_code == 1 and "nosuchmodel" in r.output
+
+
+def test_default_data_of_a_model_tested_on_several_files(tiny_model):
+    """A model whose record names several test files is timed on all of them."""
+    import textrnn
+    from textrnn.commands.benchmark import default_data
+
+    model = textrnn.load(tiny_model)
+    test = str(FIXTURES / "sentiment_dev.tsv")
+    model.metrics = {"data": {"test": [test, test]}}
+    source, texts = default_data(model)
+    lines = [l for l in open(test, encoding="utf-8") if l.strip()]
+    assert source == f"{test} + {test}" and len(texts) == 2 * len(lines)
