@@ -9,6 +9,7 @@ named by its file (and its number in an mbox); a message that cannot be read kee
 from __future__ import annotations
 
 import json
+import re
 import sys
 from itertools import islice
 from pathlib import Path
@@ -16,6 +17,7 @@ from pathlib import Path
 from textrnn.errors import InputError
 
 CHUNK = 4096  # lines held in memory at once
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")   # tabs, line breaks and other controls
 
 
 def read_texts(files: list[str], input_format: str, text_field: str):
@@ -54,11 +56,12 @@ def format_mail_record(fmt: str, mail, rec: dict | None) -> str:
     if fmt == "jsonl":
         rec = rec or {"label": None, "probability": None, "scores": None}
         return json.dumps({"source": mail.source, "message": mail.index, "subject": mail.subject, **rec,
-                           **({"error": mail.error} if mail.error else {})}, ensure_ascii=False)
-    subject = (mail.subject or "").replace("\t", " ")
+                           "error": mail.error}, ensure_ascii=False)
+    # a file name may hold a tab or a line break: one record must stay one line of 4 columns
+    name, subject = (_CONTROL.sub(" ", s or "") for s in (mail.name, mail.subject))
     if rec is None:
-        return f"\t\t{mail.name}\t{subject}"
-    return f"{rec['label']}\t{rec['probability']:.4f}\t{mail.name}\t{subject}"
+        return f"\t\t{name}\t{subject}"
+    return f"{rec['label']}\t{rec['probability']:.4f}\t{name}\t{subject}"
 
 
 def classify_files(files: list[str], model: str, fmt: str = "tsv", input_format: str = "text",

@@ -2,7 +2,8 @@
 
 Every message gives one `MailRecord`, in input order. A message that cannot be read (a binary or
 empty file, one with no mail headers) keeps its record, with `error` saying why, so outputs stay one
-record per message; only paths that hold no mail at all (missing, an empty folder) are errors.
+record per message; only paths that hold no mail at all (missing, an empty folder, an empty mbox
+file) are errors, and they are found before the first message is read.
 """
 
 from __future__ import annotations
@@ -44,15 +45,31 @@ def iter_mail(paths: list[str], fmt: str, warn=None) -> Iterator[MailRecord]:
     warn = warn or (lambda m: print(f"warning: {m}", file=sys.stderr))
     plan = [(path, mail_files(path) if path != STDIN and Path(path).is_dir() else None) for path in paths or [STDIN]]
     for path, folder in plan:
-        if folder is None and path != STDIN and not Path(path).is_file():
-            raise InputError(f"{path}: no such file", hint="give .eml files, folders of them, or mbox files")
+        if folder is None and path != STDIN:
+            if not Path(path).exists():   # a FIFO or /dev/stdin exists without being a regular file
+                raise InputError(f"{path}: no such file", hint="give .eml files, folders of them, or mbox files")
+            if fmt == "mbox" and Path(path).is_file() and not _has_text(path):
+                raise InputError(f"{path}: is empty", hint="give an mbox file (messages each starting with a `From ` line)")
+    read = read_mbox if fmt == "mbox" else read_eml
     for path, folder in plan:
         for f in folder if folder is not None else [path]:
-            read = read_mbox if fmt == "mbox" else read_eml
-            for rec in read(f):
+            for rec in read(f, warn):
                 if rec.error:
                     warn(f"{rec.name}: {rec.error}; its record is kept empty")
                 yield rec
+
+
+def _has_text(path: str) -> bool:
+    """Whether a file holds anything but whitespace (read only up to its first other byte). A file
+    that cannot be opened counts as holding text: reading it says what is wrong."""
+    try:
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 16):
+                if chunk.strip():
+                    return True
+    except OSError:
+        return True
+    return False
 
 
 def mail_files(folder: str | Path) -> list[str]:
@@ -68,60 +85,69 @@ def mail_files(folder: str | Path) -> list[str]:
     return [str(p) for p in (eml or files)]
 
 
-def _read_bytes(path: str) -> tuple[str, bytes]:
+def read_eml(path: str, warn=None) -> Iterator[MailRecord]:
+    """One record: the message in file `path` (`-`: standard input). (`warn` is unused: one record
+    says everything; the argument keeps read_eml and read_mbox interchangeable.)"""
     if path == STDIN:
-        return "<stdin>", sys.stdin.buffer.read()
-    return path, Path(path).read_bytes()
-
-
-def read_eml(path: str) -> Iterator[MailRecord]:
-    """One record: the message in file `path` (`-`: standard input)."""
-    name, data = _read_bytes(path)
-    yield _record(name, None, data)
+        yield _record("<stdin>", None, sys.stdin.buffer.read())
+        return
+    try:
+        data = Path(path).read_bytes()
+    except OSError as e:   # unreadable (permissions, a vanished file): its record is kept, with why
+        yield MailRecord(path, error=f"cannot be read ({e.strerror or e})")
+        return
+    yield _record(path, None, data)
 
 
 def _record(source: str, index: int | None, data: bytes) -> MailRecord:
     try:
         subject, text = mail_text(data)
     except NotAMail as e:
-        what = "message" if index is not None else "not an e-mail:"
+        what = "this message" if index is not None else "not an e-mail: it"
         return MailRecord(source, index, error=f"{what} {e}")
     return MailRecord(source, index, subject=subject, text=text)
 
 
-def read_mbox(path: str) -> Iterator[MailRecord]:
+def read_mbox(path: str, warn=None) -> Iterator[MailRecord]:
     """The messages of an mbox file, streamed: each starts at a `From ` line at the start of the file
-    or after a blank line. Text before the first such line (a file that is not mbox, or whose first
-    separator is broken) is read as a message of its own, with a warning, rather than dropped."""
+    or after a blank line; a body line `>From ` (mboxrd quoting) is read as `From `. Text before the
+    first such line (a file that is not mbox, or whose first separator is broken) is read as a message
+    of its own, with a warning, rather than dropped. An empty file (in a folder, or on stdin) gives a
+    warning and no record: it holds no message to keep a record for."""
+    warn = warn or (lambda m: print(f"warning: {m}", file=sys.stderr))
     if path == STDIN:
         name, stream = "<stdin>", sys.stdin.buffer
     else:
-        name, stream = path, open(path, "rb")
+        try:
+            name, stream = path, open(path, "rb")
+        except OSError as e:
+            raise InputError(f"{path}: cannot be read ({e.strerror or e})") from None
     try:
-        index, lines, started, blank_before, n = 0, [], False, True, 0
-        for n, line in enumerate(stream, 1):
+        index, lines, started, blank_before = 0, [], False, True
+        for line in stream:
             if line.startswith(b"From ") and blank_before:
-                if lines and (started or any(l.strip() for l in lines)):
+                if started or any(l.strip() for l in lines):   # a separator with nothing after it is an empty message
                     index += 1
-                    yield _mbox_record(name, index, lines, started)
+                    yield _mbox_record(name, index, lines, started, warn)
                 lines, started = [], True
             else:
                 lines.append(_FROM_QUOTED.sub(rb"\1", line))
             blank_before = not line.strip()
-        if n == 0:
-            raise InputError(f"{name}: is empty", hint="give an mbox file (messages each starting with a `From ` line)")
-        if lines and (started or any(l.strip() for l in lines)):
-            yield _mbox_record(name, index + 1, lines, started)
+        if started or any(l.strip() for l in lines):
+            index += 1
+            yield _mbox_record(name, index, lines, started, warn)
+        if index == 0:
+            warn(f"{name}: is empty: no message in it")
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
 
 
-def _mbox_record(name: str, index: int, lines: list[bytes], started: bool) -> MailRecord:
+def _mbox_record(name: str, index: int, lines: list[bytes], started: bool, warn) -> MailRecord:
     rec = _record(name, index, b"".join(lines))
     if not started and rec.error is None:
-        print(f"warning: {name}: does not start with a `From ` line; the text before the first one is read as "
-              f"message {index}", file=sys.stderr)
+        warn(f"{name}: does not start with a `From ` line; the text before the first one is read as "
+             f"message {index}")
     return rec
 
 
@@ -132,6 +158,12 @@ def labelled_mail(folder: str, labels: list[str], warn=None) -> Iterator[tuple[s
     if not present:
         raise InputError(f"{folder}: no sub-folder named after a label ({', '.join(labels)})",
                          hint="put the messages in " + " and ".join(f"{folder}/{l}/" for l in labels))
+    warn_ = warn or (lambda m: print(f"warning: {m}", file=sys.stderr))
     for label in present:
+        try:
+            mail_files(root / label)
+        except InputError:   # an empty label folder: the other labels can still be scored
+            warn_(f"{root / label}: no mail in this folder; no {label!r} messages are scored")
+            continue
         for rec in iter_mail([str(root / label)], "eml", warn):
             yield label, rec
