@@ -84,3 +84,20 @@ def test_shipped_metrics_are_recorded():
             f"{name}: metrics.json lacks scores or command"
         limit = SIZE_LIMIT.get(read_config(d)["task"], 15e6)
         assert sum(p.stat().st_size for p in d.rglob("*") if p.is_file()) < limit, f"{name} is over {limit / 1e6:.0f} MB"
+
+
+@pytest.mark.skipif("spam" not in SHIPPED, reason="not shipped")
+def test_spam_reads_an_sms_and_an_email():
+    """The issue's 'done when': an SMS and an e-mail right, through the CLI as a user runs it."""
+    from typer.testing import CliRunner
+
+    from textrnn.cli import app
+    from tests.conftest import FIXTURES
+
+    mails = [FIXTURES / "mail" / "ham.eml", FIXTURES / "mail" / "spam.eml"]
+    r = CliRunner().invoke(app, ["classify", "--model", "spam", "--input-format", "eml", *map(str, mails)])
+    assert r.exit_code == 0, r.output
+    assert [line.split("\t")[0] for line in r.stdout.splitlines()] == ["ham", "spam"]
+    r = CliRunner().invoke(app, ["classify", "--model", "spam", "-"],
+                           input="Are we still on for lunch tomorrow?\nURGENT! Your mobile won a £2000 prize. Call 09066364589 now\n")
+    assert [line.split("\t")[0] for line in r.stdout.splitlines()] == ["ham", "spam"]
