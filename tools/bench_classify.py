@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tools.common import corpora, machine_line, write_section  # noqa: E402
+from tools.common import corpora, machine_line, tune_tfidf, write_section  # noqa: E402
 
 TASKS = {  # model → corpus folder, minority/positive class whose F1 is reported
     "sentiment": ("sst2", "positive"),
@@ -31,7 +31,6 @@ TASKS = {  # model → corpus folder, minority/positive class whose F1 is report
 
 
 def baselines(folder: Path, cls: str) -> dict:
-    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.naive_bayes import MultinomialNB
 
@@ -45,17 +44,8 @@ def baselines(folder: Path, cls: str) -> dict:
         ("tf-idf + naive Bayes", lambda a: MultinomialNB(alpha=a), [0.01, 0.03, 0.1, 0.3, 1.0]),
         ("tf-idf + logistic regression", lambda c: LogisticRegression(C=c, max_iter=2000), [1, 3, 10, 30, 100]),
     ]:
-        best = None
-        for ngram in [(1, 1), (1, 2)]:
-            vec = TfidfVectorizer(ngram_range=ngram, sublinear_tf=True)
-            xtr = vec.fit_transform([t for _, t in train])
-            for g in grid:
-                clf = make(g).fit(xtr, [l for l, _ in train])
-                acc = (clf.predict(vec.transform([t for _, t in dev])) == [l for l, _ in dev]).mean()
-                if best is None or acc > best[0]:
-                    best = (acc, vec, clf, f"ngrams {ngram}, {g}")
-        _, vec, clf, setting = best
-        pred = list(clf.predict(vec.transform([t for _, t in test])))
+        predict, setting = tune_tfidf(train, dev, make, grid)
+        pred = predict([t for _, t in test])
         rep = classification_report([l for l, _ in test], pred, labels)
         out[name] = {"accuracy": rep["accuracy"], "macro_f1": rep["macro_f1"],
                      "class_f1": rep["per_class"][cls]["f1"], "setting": setting, "n": rep["n"]}

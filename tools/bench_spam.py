@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tools.common import corpora, machine_line, publish  # noqa: E402
+from tools.common import corpora, machine_line, publish, tune_tfidf  # noqa: E402
 
 READINGS = [("head", 128), ("head", 256), ("head", 512), ("head_tail", 256), ("head_tail", 512),
             ("chunks", 512), ("chunks", 1024), ("chunks", 2048)]
@@ -68,7 +68,6 @@ def report(gold: list[str], pred: list[str]) -> dict:
 
 def baselines(d: dict) -> dict:
     """tf-idf + NB / + LR on the model's training data, settings chosen on the two dev sets together."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.naive_bayes import MultinomialNB
 
@@ -79,17 +78,7 @@ def baselines(d: dict) -> dict:
         ("tf-idf + naive Bayes", lambda a: MultinomialNB(alpha=a), [0.003, 0.01, 0.03, 0.1]),
         ("tf-idf + logistic regression", lambda c: LogisticRegression(C=c, max_iter=3000), [10, 30, 100]),
     ]:
-        best = None
-        for ngram in [(1, 1), (1, 2)]:
-            vec = TfidfVectorizer(ngram_range=ngram, sublinear_tf=True, min_df=2)
-            xtr = vec.fit_transform([t for _, t in train])
-            for g in grid:
-                clf = make(g).fit(xtr, [l for l, _ in train])
-                acc = (clf.predict(vec.transform([t for _, t in dev])) == [l for l, _ in dev]).mean()
-                if best is None or acc > best[0]:
-                    best = (acc, vec, clf, f"ngrams {ngram[0]}-{ngram[1]}, {'alpha' if 'Bayes' in name else 'C'} {g}")
-        _, vec, clf, setting = best
-        predict = lambda texts, vec=vec, clf=clf: list(clf.predict(vec.transform(texts)))  # noqa: E731
+        predict, setting = tune_tfidf(train, dev, make, grid, min_df=2)
         out[name] = {"setting": setting, "predict": predict,
                      **{t: report([l for l, _ in d[t]], predict([x for _, x in d[t]])) for t in TESTS}}
         print(f"  {name}: {setting}", file=sys.stderr)

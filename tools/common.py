@@ -42,3 +42,22 @@ def publish(lines: list[str], name: str, write: Path | None) -> None:
     print(section)
     if write:
         write_section(write, section, name)
+
+
+def tune_tfidf(train: list[tuple[str, str]], dev: list[tuple[str, str]], make, grid: list, **vectorizer):
+    """A tf-idf baseline tuned on dev: for word n-grams (1, 1) and (1, 2) and each value `g` of `grid`,
+    fit `make(g)` (a scikit-learn classifier) on [(label, text)] `train`; keep the best on `dev`.
+    Returns (predict(texts) → labels, "ngrams A-B, g" naming the choice)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    best = None
+    for ngram in [(1, 1), (1, 2)]:
+        vec = TfidfVectorizer(ngram_range=ngram, sublinear_tf=True, **vectorizer)
+        xtr = vec.fit_transform([t for _, t in train])
+        for g in grid:
+            clf = make(g).fit(xtr, [l for l, _ in train])
+            acc = (clf.predict(vec.transform([t for _, t in dev])) == [l for l, _ in dev]).mean()
+            if best is None or acc > best[0]:
+                best = (acc, vec, clf, f"ngrams {ngram[0]}-{ngram[1]}, {g}")
+    _, vec, clf, setting = best
+    return (lambda texts: list(clf.predict(vec.transform(texts)))), setting
