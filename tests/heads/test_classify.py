@@ -150,3 +150,26 @@ def test_training_on_several_files_balanced_and_scored_file_by_file(tmp_path):
     cfg["data"] = {"train": [train_file, 3]}
     with pytest.raises(ConfigError, match="must be a path or a list of paths"):
         train(cfg, tmp_path / "bad2", quiet=True)
+
+
+@pytest.mark.parametrize("reading", ["head", "head_tail", "chunks"])
+def test_long_texts_are_clipped_to_words_without_changing_the_ids(reading):
+    """A long text is tokenized only as far as its first (and last) max_len + 1 words: same ids."""
+    import random
+
+    from textrnn.heads.classify import Predictor, clip_words
+    from textrnn.tokenizer import train_tokenizer
+
+    rng = random.Random(0)
+    words = ["free", "prize!!", "e-mail:", "http://x.co/a?b=1", "meeting", "Re:", "$1,000", "ok", "x" * 50, "日本語"]
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 400))) + rng.choice(["", " ", "\n"])
+             for _ in range(60)]
+    tok = train_tokenizer("sentencepiece", texts, max_size=80, lowercase=True, normalize="punct")
+    cfg = ClassifierConfig(labels=("a", "b"), vocab_size=tok.vocab_size, max_len=16, reading=reading)
+    p = Predictor(Classifier(cfg), tok)
+    clipped = p.encode(texts)
+    m = cfg.max_len
+    full = [s if len(s) <= m else s[: m // 2] + s[len(s) - (m - m // 2):] if reading == "head_tail" else s[:m]
+            for s in tok.encode(texts)]
+    assert clipped == full
+    assert sum(len(clip_words(t, m, reading == "head_tail")) < len(t) for t in texts) > 30   # it did clip
