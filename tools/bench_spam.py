@@ -36,8 +36,8 @@ sys.path.insert(0, str(ROOT))
 
 from tools.common import corpora, machine_line, publish, tune_tfidf  # noqa: E402
 
-READINGS = [("head", 128), ("head", 256), ("head", 512), ("head_tail", 256), ("head_tail", 512),
-            ("chunks", 512), ("chunks", 1024), ("chunks", 2048)]
+READINGS = [("head", 128, 0), ("head", 256, 0), ("head", 512, 0), ("head_tail", 256, 0), ("head_tail", 512, 0),
+            ("chunks", 512, 256), ("chunks", 1024, 256), ("chunks", 2048, 256)]   # reading, max_len, chunk_len
 
 
 def data() -> dict:
@@ -102,14 +102,23 @@ def speed(predictor, texts: list[str], passes: int) -> tuple[float, float]:
 
 
 def prose() -> dict:
-    """Ordinary text of a third kind: SST-2 test sentences and WikiText-2 test paragraphs."""
+    """Ordinary text of a third kind: SST-2 test sentences (film reviews), UD English EWT test
+    sentences (web text: reviews, blogs, newsgroups, e-mail), WikiText-2 test paragraphs (as given,
+    with WikiText's `@-@` / `@,@` number and hyphen marks and `<unk>`, and with those undone)."""
+    import re
+
     from textrnn.data import read_labelled_tsv
 
     c = corpora()
     wiki = [l.strip() for l in (c / "wikitext2/wiki.test.tokens").read_text(encoding="utf-8").splitlines()]
     wiki = [l for l in wiki if l and not l.startswith("=")]
+    plain = [" ".join(re.sub(r" @(.)@ ", r"\1", l).replace("<unk>", " ").split()) for l in wiki]
+    ewt = [l[len("# text = "):] for l in (c / "ud_english_ewt/en_ewt-ud-test.conllu").read_text(encoding="utf-8").splitlines()
+           if l.startswith("# text = ")]
     return {"SST-2 test sentences": [t for _, t in read_labelled_tsv(c / "sst2/test.tsv")],
-            "WikiText-2 test paragraphs": wiki}
+            "UD English EWT test sentences": ewt,
+            "WikiText-2 test paragraphs as given": wiki,
+            "WikiText-2 test paragraphs, `@-@` marks and `<unk>` undone": [p for p in plain if p]}
 
 
 def enron_style(text: str) -> str:
@@ -118,12 +127,13 @@ def enron_style(text: str) -> str:
     return split_punct(text.lower())
 
 
-def with_reading(predictor, reading: str, max_len: int):
-    """The same weights, reading long texts another way (the classifier's `reading`, `max_len`)."""
+def with_reading(predictor, reading: str, max_len: int, chunk_len: int = 0):
+    """The same weights, reading long texts another way (the classifier's `reading`, `max_len`, `chunk_len`)."""
     from textrnn.heads.classify import Predictor
 
     p = Predictor(predictor.model, predictor.tokenizer, predictor.metrics)
-    p.config = dataclasses.replace(predictor.config, reading=reading, max_len=max_len)
+    p.config = dataclasses.replace(predictor.config, reading=reading, max_len=max_len,
+                                   chunk_len=chunk_len or predictor.config.chunk_len)
     p.model.config = p.config
     return p
 
@@ -163,8 +173,9 @@ def main() -> None:
               "old": {"email": speed(old, email_text, 2), "sms": speed(old, sms_text, args.passes)}}
         old_email = report([l for l, _ in d["email"]], labels_of(old, email_text))
     print("prose and source checks", file=sys.stderr)
-    third = {name: sum(l == "spam" for l in labels_of(model, texts)) / len(texts) for name, texts in prose().items()}
-    third_n = {name: len(texts) for name, texts in prose().items()}
+    texts_of = prose()
+    third = {name: sum(l == "spam" for l in labels_of(model, texts)) / len(texts) for name, texts in texts_of.items()}
+    third_n = {name: len(texts) for name, texts in texts_of.items()}
     sa = [x for _, x in d["spamassassin"]]
     restyled = [enron_style(x) for x in sa]
     flips = {"model": sum(a != b for a, b in zip(labels_of(model, sa), labels_of(model, restyled))) / len(sa)}
@@ -179,12 +190,14 @@ def main() -> None:
     print("readings", file=sys.stderr)
     dev_email, dev_sms = d["email_dev"], d["sms_dev"]
     readings = []
-    for reading, max_len in READINGS:
-        p = with_reading(model, reading, max_len)
+    shipped_cfg = model.config
+    for reading, max_len, chunk_len in READINGS:
+        p = with_reading(model, reading, max_len, chunk_len)
         acc = report([l for l, _ in dev_email], labels_of(p, [x for _, x in dev_email]))["accuracy"]
         sms_acc = report([l for l, _ in dev_sms], labels_of(p, [x for _, x in dev_sms]))["accuracy"]
-        readings.append((f"{reading} {max_len}", acc, sms_acc, speed(p, [x for _, x in dev_email], 3)))
-    with_reading(model, model.config.reading, model.config.max_len)   # restore the shipped reading
+        name = f"{reading} {max_len}" + (f" (chunks of {chunk_len})" if reading == "chunks" else "")
+        readings.append((name, acc, sms_acc, speed(p, [x for _, x in dev_email], 3)))
+    model.model.config = shipped_cfg   # the shipped reading again
     cands = []
     for c in args.candidates:
         p = textrnn.load(c)
@@ -226,7 +239,7 @@ def main() -> None:
               "Reading long e-mails: the same weights with each reading at prediction time (dev sets):", "",
               "| reading (tokens) | e-mail dev accuracy | SMS dev accuracy | e-mail dev speed (e-mails/s) |", "|---|---|---|---|"]
     for name, acc, sms_acc, (rate, ci) in readings:
-        shipped = name == f"{cfg.reading} {cfg.max_len}"
+        shipped = name.split(" (")[0] == f"{cfg.reading} {cfg.max_len}"
         lines.append(f"| {'**' + name + '** (shipped)' if shipped else name} | {100 * acc:.2f} | {100 * sms_acc:.2f} | {rate:,.0f} ± {ci:,.0f} |")
     if cands:
         lines += ["", "Models trained with another reading (same data and settings otherwise), same dev sets:", "",
