@@ -64,8 +64,38 @@ def handle_errors(fn):
         except KeyboardInterrupt:
             print("interrupted", file=sys.stderr)
             raise typer.Exit(130)
+        except BrokenPipeError:
+            # the reader went away (`| head -1`): stop quietly, as Unix tools do when SIGPIPE kills them
+            _silence_stdout()
+            raise typer.Exit(141)
+        except OSError as e:
+            if e.errno not in WRITE_ERRNOS:
+                raise
+            where = e.filename or "stdout"
+            print(f"error: cannot write to {where}: {e.strerror}", file=sys.stderr)
+            print("hint: free some space (or write elsewhere with --output)", file=sys.stderr)
+            _silence_stdout()
+            raise typer.Exit(1)
 
     return wrapper
+
+
+def _write_errnos() -> set:
+    import errno
+
+    return {errno.ENOSPC, errno.EIO, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+WRITE_ERRNOS = _write_errnos()   # a full disk or a failing device: a message, not a traceback
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):   # no real file descriptor (a test runner's stdout)
+        pass
 
 
 class OutFormat(str, Enum):

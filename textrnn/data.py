@@ -16,6 +16,15 @@ from textrnn.errors import InputError
 STDIN = "-"
 
 
+def stdin_bytes():
+    """Standard input as a binary stream; a closed stdin (`textrnn classify <&-`) is an InputError."""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        raise InputError("standard input is closed: there is nothing to read",
+                         hint="give an input file, or pipe text in (`echo TEXT | textrnn ...`)")
+    return stream
+
+
 def iter_lines(paths: list[str]) -> Iterator[tuple[str, int, str]]:
     """Yield (source name, 1-based line number, text without its line end) for each line of each file.
 
@@ -25,7 +34,7 @@ def iter_lines(paths: list[str]) -> Iterator[tuple[str, int, str]]:
     """
     for path in paths or [STDIN]:
         if path == STDIN:
-            name, stream = "<stdin>", sys.stdin.buffer
+            name, stream = "<stdin>", stdin_bytes()
         else:
             p = Path(path)
             if p.is_dir():
@@ -38,7 +47,7 @@ def iter_lines(paths: list[str]) -> Iterator[tuple[str, int, str]]:
             for n, raw in enumerate(stream, 1):
                 yield name, n, decode_line(raw, name, n)
         finally:
-            if stream is not sys.stdin.buffer:
+            if path != STDIN:
                 stream.close()
         if n == 0:
             raise InputError(f"{name}: is empty", hint="give a text file with one example per line")

@@ -41,24 +41,29 @@ def read_texts(files: list[str], input_format: str, text_field: str):
 
 
 def format_record(fmt: str, text: str, rec: dict | None) -> str:
+    """One output line: tsv `label<TAB>probability<TAB>text` (tabs and line breaks in the text become
+    spaces, so a record stays one line), or a JSON object."""
+    from textrnn.commands.output import json_line, one_line
+
     if fmt == "jsonl":
         if rec is None:
-            return json.dumps({"text": text, "label": None, "probability": None, "scores": None}, ensure_ascii=False)
-        return json.dumps({"text": text, **rec}, ensure_ascii=False)
+            return json_line({"text": text, "label": None, "probability": None, "scores": None})
+        return json_line({"text": text, **rec})
     if rec is None:
-        return "\t\t" + text
-    flat = text.replace("\t", " ")
-    return f"{rec['label']}\t{rec['probability']:.4f}\t{flat}"
+        return "\t\t" + one_line(text)
+    return f"{rec['label']}\t{rec['probability']:.4f}\t{one_line(text)}"
 
 
 def format_mail_record(fmt: str, mail, rec: dict | None) -> str:
     """A message's record: tsv `label<TAB>probability<TAB>file[:n]<TAB>subject`, or a JSON object."""
+    from textrnn.commands.output import json_line, one_line
+
     if fmt == "jsonl":
         rec = rec or {"label": None, "probability": None, "scores": None}
-        return json.dumps({"source": mail.source, "message": mail.index, "subject": mail.subject, **rec,
-                           "error": mail.error}, ensure_ascii=False)
+        return json_line({"source": mail.source, "message": mail.index, "subject": mail.subject, **rec,
+                          "error": mail.error})
     # a file name may hold a tab or a line break: one record must stay one line of 4 columns
-    name, subject = (_CONTROL.sub(" ", s or "") for s in (mail.name, mail.subject))
+    name, subject = (one_line(_CONTROL.sub(" ", s or "")) for s in (mail.name, mail.subject))
     if rec is None:
         return f"\t\t{name}\t{subject}"
     return f"{rec['label']}\t{rec['probability']:.4f}\t{name}\t{subject}"
@@ -119,7 +124,7 @@ def classify_mail(files: list[str], model: str, fmt: str, input_format: str, bat
             out.write("".join(format_mail_record(fmt, m, r) + "\n" for m, r in zip(chunk, records)))
         if not read:
             raise InputError("no e-mail message could be read from the input (see the warnings above)",
-                             hint=f"give .eml files, folders of them (--input-format eml) or mbox files (--input-format mbox)")
+                             hint="give .eml files, folders of them (--input-format eml) or mbox files (--input-format mbox)")
         if fmt == "table":
             _write_table(out, rows)
 

@@ -7,11 +7,11 @@ the terminal as they are produced; a seed makes them repeatable.
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 from pathlib import Path
 
+from textrnn.commands.output import json_line
 from textrnn.errors import InputError
 
 
@@ -48,13 +48,13 @@ def next_word(texts: list[str], model: str, top_k: int = 5, fmt: str = "tsv", ou
     with open_output(output, force) as out:
         for name, n, text in lines:
             if not text.strip():
-                out.write(json.dumps({"text": text, "next": None}) + "\n" if fmt == "jsonl" else "\n")
+                out.write(json_line({"text": text, "next": None}) + "\n" if fmt == "jsonl" else "\n")
                 continue
             _warn_unknown(predictor, text, f"{name}:{n}")
             ranked = predictor.next_tokens([text], top_k)[0]
             if fmt == "jsonl":
                 rec = {"text": text, "next": [{"token": t, "probability": p} for t, p in ranked]}
-                out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                out.write(json_line(rec) + "\n")
             else:
                 out.write(_tsv(text) + "".join(f"\t{_tsv(t)}\t{p:.4f}" for t, p in ranked) + "\n")
             out.flush()
@@ -93,7 +93,7 @@ def generate(prompts: list[str], model: str, max_tokens: int = 100, temperature:
                 pieces = predictor.generate(prompt, max_tokens, temperature, top_k, top_p, generator)
                 if fmt == "jsonl":
                     text = "".join(pieces)
-                    out.write(json.dumps({"prompt": prompt, "sample": s + 1, "text": text}, ensure_ascii=False) + "\n")
+                    out.write(json_line({"prompt": prompt, "sample": s + 1, "text": text}) + "\n")
                     continue
                 if not first:
                     out.write("\n\n")

@@ -1,21 +1,63 @@
-"""Writing results: to stdout, or atomically to a file that is never left half-written."""
+"""Writing results: to stdout, or atomically to a file that is never left half-written; one record
+a line, whatever the text holds."""
 
 from __future__ import annotations
 
 import contextlib
+import json
+import math
 import os
+import re
+import stat
 import sys
 from pathlib import Path
 
 from textrnn.errors import InputError
+
+# Every character that str.splitlines() (and so many line readers) breaks a line at, and the tab.
+_BREAKS = re.compile("[\t\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+# JSON allows these raw inside strings, but a line-based reader would split the record there.
+_JSON_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def one_line(text: str) -> str:
+    """`text` for a column of a line-based output: tabs and line breaks of every kind become spaces."""
+    return _BREAKS.sub(" ", text)
+
+
+def json_line(obj) -> str:
+    """One JSON object on one line: U+0085/U+2028/U+2029 escaped (JSON allows them raw; line readers
+    split there), and never `NaN`/`Infinity` (not JSON): a non-finite number becomes null."""
+    try:
+        text = json.dumps(obj, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        text = json.dumps(_finite(obj), ensure_ascii=False, allow_nan=False)
+    for raw, escaped in _JSON_BREAKS.items():
+        text = text.replace(raw, escaped)
+    return text
+
+
+def _finite(obj):
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
 
 
 def check_new_file(path: Path, option: str, force: bool = False) -> Path:
     """Refuse, before any work is done, a path that is a directory, exists (unless `force`), or
     whose folder is missing; `option` names the flag in the message (--output, --out, --onnx)."""
     path = Path(path)
+    if path.is_symlink():   # replacing it would replace the link, not what it points to
+        raise InputError(f"{option} {str(path)!r} is a symbolic link", hint="give the path of a regular file (or a new one)")
     if path.is_dir():
         raise InputError(f"{option} {str(path)!r} is a directory", hint="give a file name")
+    if path.exists() and not stat.S_ISREG(path.stat().st_mode):   # a device, FIFO or socket
+        raise InputError(f"{option} {str(path)!r} is not a regular file (a device, FIFO or socket)",
+                         hint="write results to a regular file, or leave out the option to write to stdout")
     if path.exists() and not force:
         raise InputError(f"{option} {str(path)!r} exists", hint="add --force to overwrite it, or choose another name")
     if not path.parent.is_dir():
@@ -30,7 +72,7 @@ def open_output(path: Path | None, force: bool = False):
     An existing `path` is refused unless `force`; on any error the temporary file is removed and
     `path` is left as it was.
     """
-    if path is None:
+    if path is None or str(path) == "-":   # `-o -`: stdout, as `-` means stdin for inputs
         yield sys.stdout
         sys.stdout.flush()
         return

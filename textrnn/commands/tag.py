@@ -13,12 +13,12 @@ Output formats:
 
 from __future__ import annotations
 
-import json
 import sys
 import unicodedata
 from itertools import islice
 from pathlib import Path
 
+from textrnn.commands.output import json_line
 from textrnn.errors import InputError
 
 CHUNK = 4096  # lines held in memory at once
@@ -69,7 +69,7 @@ def format_record(fmt: str, rec: dict) -> str:
     if fmt == "conll":
         return "".join(f"{t}\t{g}\n" for t, g in zip(rec["tokens"], rec["tags"]))
     if fmt == "jsonl":
-        return json.dumps(rec, ensure_ascii=False)
+        return json_line(rec)
     return "\t".join(f"{e['type']}:{e['start']}-{e['end']}:{' '.join(e['text'].split())}" for e in rec["entities"])
 
 

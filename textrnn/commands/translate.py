@@ -7,11 +7,11 @@ pieces across — where the decoder looked while writing each piece.
 
 from __future__ import annotations
 
-import json
 import sys
 from itertools import islice
 from pathlib import Path
 
+from textrnn.commands.output import json_line
 from textrnn.errors import InputError
 
 CHUNK = 512  # lines held in memory at once
@@ -47,8 +47,8 @@ def translate_files(files: list[str], model: str = "de-en", beam: int | None = N
                 warned = True
             for (n, text), rec in zip(chunk, records):
                 if fmt == "jsonl":
-                    out.write(json.dumps({"source": text, "translation": rec["translation"] if rec else None,
-                                          "score": rec["score"] if rec else None}, ensure_ascii=False) + "\n")
+                    out.write(json_line({"source": text, "translation": rec["translation"] if rec else None,
+                                         "score": rec["score"] if rec else None}) + "\n")
                 else:
                     out.write((rec["translation"] if rec else "") + "\n")
                 if rec and plot_attention is not None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from textrnn.data import stdin_bytes
 from textrnn.errors import InputError
 from textrnn.mail.message import NotAMail, mail_text
 
@@ -89,7 +90,7 @@ def read_eml(path: str, warn=None) -> Iterator[MailRecord]:
     """One record: the message in file `path` (`-`: standard input). (`warn` is unused: one record
     says everything; the argument keeps read_eml and read_mbox interchangeable.)"""
     if path == STDIN:
-        yield _record("<stdin>", None, sys.stdin.buffer.read())
+        yield _record("<stdin>", None, stdin_bytes().read())
         return
     try:
         data = Path(path).read_bytes()
@@ -116,7 +117,7 @@ def read_mbox(path: str, warn=None) -> Iterator[MailRecord]:
     warning and no record: it holds no message to keep a record for."""
     warn = warn or (lambda m: print(f"warning: {m}", file=sys.stderr))
     if path == STDIN:
-        name, stream = "<stdin>", sys.stdin.buffer
+        name, stream = "<stdin>", stdin_bytes()
     else:
         try:
             name, stream = path, open(path, "rb")
@@ -139,7 +140,7 @@ def read_mbox(path: str, warn=None) -> Iterator[MailRecord]:
         if index == 0:
             warn(f"{name}: is empty: no message in it")
     finally:
-        if stream is not sys.stdin.buffer:
+        if path != STDIN:
             stream.close()
 
 
