@@ -204,3 +204,45 @@ def test_language_model_trains_from_a_memory_mapped_stream(tmp_path, monkeypatch
     assert len(list((tmp_path / "cache" / "streams").glob("*.int32"))) == 1
     train(tiny_lm_config(epochs=1), tmp_path / "again", quiet=True)          # the cached stream is reused
     assert len(list((tmp_path / "cache" / "streams").glob("*.int32"))) == 1
+
+
+def test_a_second_run_into_the_same_directory_fails_at_once(tmp_path):
+    """Issue 20, row 2: an exclusive lock on the run directory, naming the holder's PID."""
+    import os
+
+    from textrnn.train import run_lock
+
+    out = tmp_path / "run"
+    with run_lock(out):
+        with pytest.raises(TextrnnError, match=f"is in use by another training run \\(PID {os.getpid()}\\)"):
+            train(tiny_classify_config(epochs=1), out, quiet=True)
+    assert not out.exists()   # the lock's own directory, with nothing else in it, is removed again
+    train(tiny_classify_config(epochs=1), out, quiet=True)   # free again: the run proceeds
+    assert (out / "model").is_dir()
+
+
+def test_a_killed_run_leaves_no_stale_lock(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "run"
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from pathlib import Path; "
+                               "from textrnn.train import run_lock\nwith run_lock(Path(sys.argv[1])):\n"
+                               "    print('locked', flush=True); time.sleep(60)", str(out)],
+                              stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "locked"
+    with pytest.raises(TextrnnError, match=f"PID {holder.pid}"):
+        train(tiny_classify_config(epochs=1), out, quiet=True)
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+    time.sleep(0.1)
+    train(tiny_classify_config(epochs=1), out, quiet=True)   # kill -9 released the lock with the process
+    assert (out / "model").is_dir()
+
+
+def test_out_naming_a_file_is_an_error(tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(TextrnnError, match="is a file, not a run directory"):
+        train(tiny_classify_config(epochs=1), tmp_path / "file", quiet=True)

@@ -15,6 +15,7 @@ without improvement, seeded so two runs on the CPU give the same losses.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -87,35 +88,77 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
     choose("precision", tc.precision, PRECISIONS)
     device = pick_device(tc.device, int(os.environ.get("LOCAL_RANK", "0")))
     out = Path(out_dir)
-    check_run_dir(out, resume)
-    log = (lambda m: None) if quiet or not dist.main else _log
-    if tc.threads:
-        torch.set_num_threads(tc.threads)
+    with run_lock(out, enabled=dist.main):   # a second run into the same directory fails at once
+        check_run_dir(out, resume)
+        log = (lambda m: None) if quiet or not dist.main else _log
+        if tc.threads:
+            torch.set_num_threads(tc.threads)
 
-    data = load_run_data(head, run, base, log)
-    random.seed(tc.seed)
-    torch.manual_seed(tc.seed)
-    init_dir = resolve_init(run, base)
-    tokenizer = make_tokenizer(head, run, data.train, out / "checkpoint" if resume else init_dir)
-    distributed.same_everywhere(tokenizer.vocab_size, dist, "tokenizer's vocabulary")
-    predictor = head.build(run.model, data.train, tokenizer)
-    if init_dir is not None and not resume:
-        from textrnn.train_data import init_from
+        data = load_run_data(head, run, base, log)
+        random.seed(tc.seed)
+        torch.manual_seed(tc.seed)
+        init_dir = resolve_init(run, base)
+        tokenizer = make_tokenizer(head, run, data.train, out / "checkpoint" if resume else init_dir)
+        distributed.same_everywhere(tokenizer.vocab_size, dist, "tokenizer's vocabulary")
+        predictor = head.build(run.model, data.train, tokenizer)
+        if init_dir is not None and not resume:
+            from textrnn.train_data import init_from
 
-        log(f"initialised {init_from(predictor.model, init_dir)} tensors from {init_dir}")
-    trainer = Trainer(run, head, predictor, data, out, device, dist, log, quiet)
-    if resume:
-        trainer.resume()
-    trainer.run_epochs()
-    distributed.finish(dist)
-    if not dist.main:
-        return {}
-    return final_report(trainer, config, command)
+            log(f"initialised {init_from(predictor.model, init_dir)} tensors from {init_dir}")
+        trainer = Trainer(run, head, predictor, data, out, device, dist, log, quiet)
+        if resume:
+            trainer.resume()
+        trainer.run_epochs()
+        distributed.finish(dist)
+        if not dist.main:
+            return {}
+        return final_report(trainer, config, command)
+
+
+LOCK = ".lock"   # in a run directory: the PID of the run training into it, locked while it runs
+
+
+@contextlib.contextmanager
+def run_lock(out: Path, enabled: bool = True):
+    """Hold an exclusive lock on run directory `out` (created if missing) while the block runs.
+
+    The lock is `fcntl.flock` on OUT/.lock, which holds the holder's PID: a second run into the same
+    directory fails at once naming that PID, and a run killed by any signal (kill -9 included)
+    releases it with its process, so there is no stale lock to clean up. A directory this call
+    created and nothing else wrote into is removed again on the way out.
+    """
+    if not enabled:   # torchrun's other processes: process 0 holds the lock for the run
+        yield
+        return
+    import fcntl
+
+    if out.exists() and not out.is_dir():
+        raise TextrnnError(f"--out {str(out)!r} is a file, not a run directory", hint="choose a directory name for --out")
+    created = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+        os.close(fd)
+        raise TextrnnError(f"run directory {str(out)!r} is in use by another training run (PID {holder})",
+                           hint="wait for that run to finish (or stop it), or choose another --out") from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, str(os.getpid()).encode(), 0)
+    try:
+        yield
+    finally:
+        if created and [p.name for p in out.iterdir()] == [LOCK]:
+            (out / LOCK).unlink()
+            out.rmdir()
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
 
 
 def check_run_dir(out: Path, resume: bool) -> None:
     """A new run needs an empty (or missing) directory; --resume needs a checkpoint in it."""
-    if out.exists() and any(out.iterdir()) and not resume:
+    if out.exists() and any(p.name != LOCK for p in out.iterdir()) and not resume:
         raise TextrnnError(f"run directory {str(out)!r} exists and is not empty",
                            hint="add --resume to continue it, or choose another --out")
     if resume and not (out / "checkpoint" / "trainer.pt").is_file():

@@ -13,19 +13,26 @@ from textrnn.errors import ConfigError, TextrnnError
 def train_ensemble(config: dict, run, out: Path, resume: bool, base, command: str, quiet: bool) -> dict:
     """Train `train.ensemble` members from consecutive seeds into OUT/member{k}, then save their
     average as OUT/model. With --resume, finished members are kept and an interrupted one resumes."""
-    import torch
-
-    from textrnn import load
     from textrnn.heads import head_module
-    from textrnn.train import _log, train
-    from textrnn.train_data import score_splits
+    from textrnn.train import LOCK, run_lock
 
     head = head_module(run.task)
     if not hasattr(head, "Ensemble"):
         raise ConfigError(f"train.ensemble: the {run.task!r} head does not support ensembles", hint="set train.ensemble = 1")
-    if out.exists() and any(out.iterdir()) and not resume:
-        raise TextrnnError(f"run directory {str(out)!r} exists and is not empty",
-                           hint="add --resume to continue it, or choose another --out")
+    with run_lock(out):
+        if out.exists() and any(p.name != LOCK for p in out.iterdir()) and not resume:
+            raise TextrnnError(f"run directory {str(out)!r} exists and is not empty",
+                               hint="add --resume to continue it, or choose another --out")
+        return _train_members(config, run, head, out, base, command, quiet)
+
+
+def _train_members(config: dict, run, head, out: Path, base, command: str, quiet: bool) -> dict:
+    import torch
+
+    from textrnn import load
+    from textrnn.train import _log, train
+    from textrnn.train_data import score_splits
+
     started = time.time()
     members = []
     for k in range(run.train.ensemble):
