@@ -97,3 +97,35 @@ def test_a_reader_that_goes_away_ends_the_run_quietly(tiny_model, tmp_path):
     p.stdout.close()   # as `| head -1` does
     err = p.stderr.read().decode()
     assert p.wait() == 141 and err == ""
+
+
+# row 3 — SIGTERM / SIGHUP while writing --output: cleaned up like Ctrl-C; stale temporaries swept
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGHUP"])
+def test_a_terminated_run_leaves_no_temporary_file(tiny_model, tmp_path, sig):
+    import signal
+    import time
+
+    (tmp_path / "in.txt").write_text("a good film , a dull plot\n" * 400_000)
+    out = tmp_path / "out.tsv"
+    p = subprocess.Popen([sys.executable, "-m", "textrnn", "classify", "-m", str(tiny_model), str(tmp_path / "in.txt"),
+                          "--output", str(out)], stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while not list(tmp_path.glob(".out.tsv.tmp-*")) and time.time() < deadline:   # writing has begun
+        time.sleep(0.05)
+    p.send_signal(getattr(signal, sig))
+    err = p.communicate()[1]
+    assert p.returncode == 128 + getattr(signal, sig) and f"stopped by {sig}" in err and "Traceback" not in err
+    assert not out.exists() and not list(tmp_path.glob(".out.tsv.tmp-*"))
+
+
+def test_stale_temporaries_of_dead_processes_are_swept(tiny_model, tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f".out.tsv.tmp-{dead.pid}"
+    stale.write_text("half")
+    alive = tmp_path / f".out.tsv.tmp-{os.getppid()}"   # a live process's file: perhaps still being written
+    alive.write_text("busy")
+    (tmp_path / "in.txt").write_text("a good film\n")
+    r = run("classify", "-m", tiny_model, tmp_path / "in.txt", "--output", tmp_path / "out.tsv")
+    assert r.exit_code == 0 and (tmp_path / "out.tsv").is_file() and not stale.exists()
+    assert alive.read_text() == "busy"

@@ -64,6 +64,11 @@ def handle_errors(fn):
         except KeyboardInterrupt:
             print("interrupted", file=sys.stderr)
             raise typer.Exit(130)
+        except Signalled as e:   # SIGTERM / SIGHUP: like Ctrl-C, every `finally` (temporary files) has run
+            import signal
+
+            print(f"stopped by {signal.Signals(e.signum).name}", file=sys.stderr)
+            raise typer.Exit(128 + e.signum)
         except BrokenPipeError:
             # the reader went away (`| head -1`): stop quietly, as Unix tools do when SIGPIPE kills them
             _silence_stdout()
@@ -78,6 +83,19 @@ def handle_errors(fn):
             raise typer.Exit(1)
 
     return wrapper
+
+
+class Signalled(BaseException):
+    """SIGTERM or SIGHUP arrived. A BaseException, as KeyboardInterrupt is, so that no `except Exception`
+    swallows it on its way up through the `finally` blocks that remove temporary files."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_signalled(signum, frame):
+    raise Signalled(signum)
 
 
 def _write_errnos() -> set:
@@ -507,7 +525,11 @@ def info(model: str = typer.Argument(..., help="A shipped model name or a model 
 
 def run():
     """Console-script entry point."""
+    import signal
+
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    for sig in (signal.SIGTERM, signal.SIGHUP):   # handled like SIGINT: clean up, a message, exit 128 + N
+        signal.signal(sig, _raise_signalled)
     app()
 
 

@@ -65,6 +65,21 @@ def check_new_file(path: Path, option: str, force: bool = False) -> Path:
     return path
 
 
+def sweep_stale_temporaries(path: Path) -> None:
+    """Remove `.NAME.tmp-PID` files beside `path` left by processes that no longer run (killed with
+    SIGKILL, or by a power cut: no `finally` ran)."""
+    for tmp in path.parent.glob(f".{path.name}.tmp-*"):
+        pid = tmp.name.rsplit("-", 1)[-1]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:   # no such process: the file is stale
+            tmp.unlink(missing_ok=True)
+        except PermissionError:      # another user's live process
+            pass
+
+
 @contextlib.contextmanager
 def open_output(path: Path | None, force: bool = False):
     """Yield a text stream: stdout, or a temporary file beside `path` renamed into place on success.
@@ -77,6 +92,7 @@ def open_output(path: Path | None, force: bool = False):
         sys.stdout.flush()
         return
     path = check_new_file(path, "--output", force)
+    sweep_stale_temporaries(path)
     tmp = path.parent / f".{path.name}.tmp-{os.getpid()}"
     try:
         with open(tmp, "w", encoding="utf-8", newline="\n") as f:
