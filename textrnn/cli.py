@@ -268,7 +268,7 @@ def translate(
     plot_attention: Optional[Path] = typer.Option(None, "--plot-attention", help="Write one attention heatmap PNG per line here."),
     batch_size: int = typer.Option(32, "--batch-size", min=1, help="Sentences decoded together."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout."),
-    force: bool = typer.Option(False, "--force", help="Overwrite --output if it exists."),
+    force: bool = typer.Option(False, "--force", help="Overwrite --output if it exists, and the heatmaps in --plot-attention."),
 ):
     """Translate each input line (German to English with de-en): one translation per line, in order."""
     from textrnn.commands.translate import translate_files

@@ -34,6 +34,13 @@ def test_plot_attention_writes_a_png_per_translated_line(tiny_translate, tmp_pat
     pngs = sorted(p.name for p in (tmp_path / "att").iterdir())
     assert pngs == ["line-1.png", "line-3.png"]
     assert (tmp_path / "att" / "line-1.png").read_bytes()[:4] == b"\x89PNG"
+    # issue 20, row 16: a second run does not overwrite the pictures without --force
+    before = (tmp_path / "att" / "line-1.png").stat().st_mtime_ns
+    again = ["translate", "-m", str(tiny_translate), "--plot-attention", str(tmp_path / "att")]
+    r = runner.invoke(app, again, input="Ein Hund läuft.\n")
+    assert r.exit_code == 1 and "already holds 2 heatmaps" in r.stderr and "--force" in r.stderr
+    assert (tmp_path / "att" / "line-1.png").stat().st_mtime_ns == before
+    assert runner.invoke(app, again + ["--force"], input="Ein Hund läuft.\n").exit_code == 0
 
 
 def test_bad_input(tiny_translate, tiny_model, tmp_path):

@@ -29,7 +29,7 @@ def translate_files(files: list[str], model: str = "de-en", beam: int | None = N
     if max_len is not None and max_len < 1:
         raise InputError(f"--max-len must be at least 1, got {max_len}")
     if plot_attention is not None:
-        check_plot_dir(plot_attention)
+        check_plot_dir(plot_attention, force)
     from textrnn.commands.memory import release_free_memory
 
     predictor = textrnn.load(model, task="translate")
@@ -58,13 +58,19 @@ def translate_files(files: list[str], model: str = "de-en", beam: int | None = N
         print(f"attention plots in {plot_attention}/", file=sys.stderr)
 
 
-def check_plot_dir(directory: Path) -> None:
+def check_plot_dir(directory: Path, force: bool = False) -> None:
+    """A folder for the heatmaps: made if missing; one that already holds `line-N.png` pictures is
+    refused unless `force` (they would be overwritten)."""
     try:
         import matplotlib  # noqa: F401
     except ImportError:
         raise InputError("--plot-attention needs matplotlib", hint="pip install matplotlib") from None
     if directory.exists() and not directory.is_dir():
         raise InputError(f"{directory}: exists and is not a directory", hint="give --plot-attention a directory")
+    old = sorted(directory.glob("line-*.png")) if directory.is_dir() else []
+    if old and not force:
+        raise InputError(f"--plot-attention {str(directory)!r} already holds {len(old)} heatmaps ({old[0].name}, ...)",
+                         hint="add --force to overwrite them, or choose another folder")
     directory.mkdir(parents=True, exist_ok=True)
 
 
