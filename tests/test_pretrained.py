@@ -101,3 +101,11 @@ def test_spam_reads_an_sms_and_an_email():
     r = CliRunner().invoke(app, ["classify", "--model", "spam", "-"],
                            input="Are we still on for lunch tomorrow?\nURGENT! Your mobile won a £2000 prize. Call 09066364589 now\n")
     assert [line.split("\t")[0] for line in r.stdout.splitlines()] == ["ham", "spam"]
+
+
+def test_every_shipped_bundle_records_the_sha256_of_its_weights():
+    """A flipped bit in a shipped model's weights is caught on load (issue 20, row 4)."""
+    from textrnn.bundle import PRETRAINED_DIR, WEIGHTS, recorded_sha256
+
+    bundles = [c.parent for c in PRETRAINED_DIR.rglob("config.json") if (c.parent / WEIGHTS).is_file()]
+    assert bundles and all(WEIGHTS in recorded_sha256(d) for d in bundles)

@@ -246,3 +246,13 @@ def test_out_naming_a_file_is_an_error(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(TextrnnError, match="is a file, not a run directory"):
         train(tiny_classify_config(epochs=1), tmp_path / "file", quiet=True)
+
+
+def test_resume_after_a_kill_during_the_metrics_append(tmp_path):
+    """kill -9 while a metrics.jsonl line was being written leaves it cut short: resume drops it."""
+    train(tiny_classify_config(epochs=1, patience=10), tmp_path / "run", quiet=True)
+    with open(tmp_path / "run" / "metrics.jsonl", "a") as f:
+        f.write('{"epoch": 2, "train_lo')
+    final = train(tiny_classify_config(epochs=2, patience=10), tmp_path / "run", resume=True, quiet=True)
+    assert [json.loads(l)["epoch"] for l in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()] == [1, 2]
+    assert final["epochs_run"] == 2

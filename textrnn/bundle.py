@@ -1,20 +1,25 @@
 """Model bundles: a trained model is a directory of data, never a pickle.
 
     my-model/
-      config.json        format_version, task, every constructor setting, label names
+      config.json        format_version, task, every constructor setting, label names, and the
+                         sha256 of each weights file (older bundles, the shipped ones among them, have none)
       model.safetensors  the weights (fp16 allowed for shipped models, and int8 word embeddings
                          with a scale per row; loaded as float32)
       tokenizer.json     the tokenizer (plus tokenizer.model for sentencepiece)
       metrics.json       scores, the data used, the date and the command that made it
 
 Saving is atomic: the bundle is written into a temporary directory beside the target, then
-renamed into place, so an interrupted save never leaves half a model. Loading checks
-`format_version` and names the file at fault with a hint when something is missing or corrupted.
+renamed into place, so an interrupted save never leaves half a model; its files get the mode the
+umask gives (safetensors alone would write 0600). Loading checks `format_version`, the recorded
+sha256 of the weights (a flipped bit in a valid file would otherwise load and predict nonsense)
+and that every weight is finite, and names the file at fault with a hint when something is
+missing, corrupted or damaged.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -27,6 +32,7 @@ FORMAT_VERSION = 1
 INT8_FORMAT_VERSION = 2   # bundles with int8 matrices: a textrnn that reads only version 1 says so
 READABLE = (FORMAT_VERSION, INT8_FORMAT_VERSION)
 PRETRAINED_DIR = Path(__file__).parent / "pretrained"
+WEIGHTS = "model.safetensors"
 
 
 def shipped_models() -> dict[str, Path]:
@@ -99,19 +105,69 @@ def load_weights(directory: str | Path):
     import torch
     from safetensors.torch import load_file
 
-    path = Path(directory) / "model.safetensors"
+    path = Path(directory) / WEIGHTS
     if not path.is_file():
         raise BundleError(f"{path}: missing from the model bundle", hint="re-train or re-save the model")
     try:
         state = load_file(str(path))
     except Exception as e:  # safetensors raises its own error types for truncated or garbled files
         raise BundleError(f"{path}: corrupted weights ({e})", hint="re-train or re-save the model") from None
+    for k, v in state.items():
+        # NaN or inf weights (a diverged run, a damaged file saved before checksums) would predict
+        # garbage without any error: `negative nan`
+        if v.is_floating_point() and not bool(torch.isfinite(v).all()):
+            raise BundleError(f"{path}: tensor {k!r} has NaN or infinite values", hint=damaged_hint(directory))
     scales = {k[: -len(SCALE)]: state.pop(k) for k in [k for k in state if k.endswith(SCALE)]}
     for k, scale in scales.items():
         if k not in state:
             raise BundleError(f"{path}: has {k}{SCALE} but no {k}", hint="re-train or re-save the model")
         state[k] = state[k].float() * scale.float().unsqueeze(1)        # int8 (V, E) · (V, 1)
+    verify_sha256(directory)   # after the checks that name what is wrong: a flipped bit reads as a valid file
     return {k: v.float() if v.is_floating_point() and v.dtype != torch.float32 else v for k, v in state.items()}
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def recorded_sha256(directory: str | Path) -> dict[str, str]:
+    """config.json's {file name: sha256} of the bundle's weights files; {} for a bundle saved before
+    checksums (the shipped models among them) or without a readable config.json (which
+    `read_config` reports)."""
+    path = Path(directory) / "config.json"
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    sums = config.get("sha256", {}) if isinstance(config, dict) else {}
+    if not (isinstance(sums, dict) and all(isinstance(k, str) and k == Path(k).name and k not in ("", ".", "..")
+                                           and isinstance(v, str) for k, v in sums.items())):
+        raise BundleError(f"{path}: 'sha256' must map the bundle's file names to hex digests, got {sums!r}",
+                          hint=damaged_hint(directory))
+    return sums
+
+
+def verify_sha256(directory: str | Path) -> None:
+    """Check every file config.json records a sha256 for (the weights, and a training checkpoint's
+    trainer.pt, so --resume checks it too); a missing one is left to whoever reads it."""
+    for name, digest in recorded_sha256(directory).items():
+        path = Path(directory) / name
+        if path.is_file() and sha256_of(path) != digest.lower():
+            raise BundleError(f"{path}: damaged (its sha256 is not the one config.json recorded when it was saved)",
+                              hint=damaged_hint(directory))
+
+
+def damaged_hint(directory: str | Path) -> str:
+    directory = Path(directory)
+    if PRETRAINED_DIR.resolve() in directory.resolve().parents:
+        return "reinstall textrnn (pip install --force-reinstall textrnn), or rebuild the shipped models with `make pretrained`"
+    if (directory / "trainer.pt").exists():
+        return "this training checkpoint cannot be resumed: train again without --resume, into another --out"
+    return "copy the model again from where it came from, or re-train it with `textrnn train CONFIG`"
 
 
 # An int8 matrix `name` is stored with `name` + SCALE, one fp16 scale per row: row ≈ int8 row · scale.
@@ -140,6 +196,7 @@ def atomic_dir(directory: str | Path):
     tmp.mkdir()
     try:
         yield tmp
+        _umask_modes(tmp)
         _replace_dir(tmp, directory)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -160,7 +217,8 @@ def save_bundle(directory: str | Path, *, task: str, model_config: dict, state_d
     the matrices named in `int8` are stored as int8 with a scale per row (a quarter).
 
     `write_more(tmp_dir)`, if given, adds files (a training checkpoint's optimizer state) before
-    the directory is renamed into place.
+    the directory is renamed into place. config.json records the sha256 of the weights and of the
+    files `write_more` adds; loading checks them.
     """
     from safetensors.torch import save_file
 
@@ -173,11 +231,15 @@ def save_bundle(directory: str | Path, *, task: str, model_config: dict, state_d
             else:
                 tensors[k] = (v.half() if half and v.is_floating_point() else v).contiguous()
         version = INT8_FORMAT_VERSION if int8 else FORMAT_VERSION
-        save_file(tensors, str(tmp / "model.safetensors"), metadata={"format_version": str(version)})
+        save_file(tensors, str(tmp / WEIGHTS), metadata={"format_version": str(version)})
         tokenizer.save(tmp)
-        write_meta(tmp, {"task": task, "model": model_config}, metrics, version)
+        before = {p.name for p in tmp.iterdir()}
         if write_more is not None:
             write_more(tmp)
+        more = sorted(p.name for p in tmp.iterdir()
+                      if p.is_file() and p.name not in before and p.name not in ("config.json", "metrics.json"))
+        sha256 = {name: sha256_of(tmp / name) for name in [WEIGHTS, *more]}
+        write_meta(tmp, {"task": task, "model": model_config, "sha256": sha256}, metrics, version)
     return Path(directory)
 
 
@@ -238,6 +300,16 @@ def load_ensemble_members(directory: str | Path, config: dict, load_member) -> l
             raise BundleError(f"{directory}/{n}: an ensemble inside an ensemble", hint="list plain models")
         members.append(load_member(Path(directory) / n, member_config))
     return members
+
+
+def _umask_modes(tmp: Path) -> None:
+    """Give every file in `tmp` the mode the umask gives a new file (0644 under umask 022):
+    safetensors writes 0600. `tmp` was made by mkdir, so its mode is 0777 minus the umask, read
+    here without os.umask (which would change the process-wide umask, if only for a moment)."""
+    mode = tmp.stat().st_mode & 0o666
+    for p in tmp.rglob("*"):
+        if p.is_file() and not p.is_symlink() and p.stat().st_mode & 0o777 != mode:
+            os.chmod(p, mode)
 
 
 def _replace_dir(src: Path, dst: Path) -> None:

@@ -7,71 +7,137 @@ Three panels per run, one point per epoch:
    means vanishing gradients, spikes mean exploding ones.
 
 Written at the end of `textrnn train` and on demand by `textrnn plot RUN_DIR` (also during a run).
+
+A run killed while writing a record leaves a truncated last line: it is skipped with a note. A
+record without a number for a series (`train_loss`, `lr`, ...) leaves out that point of that
+series, with a note for the keys every record has; a record without an `epoch` is skipped.
+Anything else malformed (a binary file, a line that is not a JSON object) is an error naming the
+line.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import sys
 from pathlib import Path
 
 from textrnn.errors import InputError
 
+FORMAT_HINT = "metrics.jsonl is one JSON object per epoch, as `textrnn train` writes it"
 
-def read_run(run_dir: Path) -> list[dict]:
+
+def print_note(message: str) -> None:
+    print(f"note: {message}", file=sys.stderr)
+
+
+def read_run(run_dir: Path, note=print_note) -> list[dict]:
+    """The run's epoch records, each a dict with a numeric "epoch"; `note(message)` hears about
+    what was skipped."""
     path = Path(run_dir) / "metrics.jsonl"
     if not path.is_file():
         raise InputError(f"{path}: no such file", hint="give a run directory made by `textrnn train --out DIR`")
-    records = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise InputError(f"{path}: cannot read it ({e.strerror})", hint="check the file's permissions") from None
+    raw = data.split(b"\n")
+    records, no_epoch = [], 0
+    for n, line in enumerate(raw, 1):
+        try:
+            line = line.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError(f"{path}:{n}: not UTF-8 text (a binary file?)", hint=FORMAT_HINT) from None
         if not line.strip():
             continue
         try:
-            records.append(json.loads(line))
+            r = json.loads(line)
         except json.JSONDecodeError:
-            raise InputError(f"{path}:{n}: not valid JSON", hint="the file is one JSON object per epoch") from None
+            if n == len(raw):   # no newline after it: the run was killed while writing this record
+                note(f"{path}:{n}: skipped a truncated last line (a run killed while writing it)")
+                continue
+            raise InputError(f"{path}:{n}: not valid JSON", hint=FORMAT_HINT) from None
+        if not isinstance(r, dict):
+            raise InputError(f"{path}:{n}: not a JSON object but {type(r).__name__ if r is not None else 'null'}",
+                             hint=FORMAT_HINT)
+        if number(r.get("epoch")) is None:
+            note(f"{path}:{n}: skipped a record without a numeric 'epoch'")
+            no_epoch += 1
+            continue
+        records.append(r)
     if not records:
+        if no_epoch:
+            raise InputError(f"{path}: no record has a numeric 'epoch'", hint=FORMAT_HINT)
         raise InputError(f"{path}: no finished epoch yet", hint="plot again after the first epoch")
     return records
+
+
+def number(x) -> float | None:
+    """`x` if it is a JSON number (not a bool), else None."""
+    return float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else None
+
+
+def dev_of(r: dict) -> dict:
+    return r["dev"] if isinstance(r.get("dev"), dict) else {}
+
+
+def series(records: list[dict], get, name: str | None = None, note=print_note) -> tuple[list, list]:
+    """(epochs, values) of the records for which `get(record)` is a number; when `name` is given,
+    a note says how many records lack it (keys that every record of a run should have)."""
+    xs, ys = [], []
+    for r in records:
+        y = number(get(r))
+        if y is not None:
+            xs.append(r["epoch"])
+            ys.append(y)
+    if name and len(ys) < len(records):
+        note(f"{len(records) - len(ys)} of {len(records)} records have no numeric {name!r}; their points are left out")
+    return xs, ys
 
 
 def headline_of(run_dir: Path, records: list[dict]) -> str | None:
     """The metric that selected the best epoch: from model/metrics.json, else the first dev score."""
     try:
-        head = json.loads((Path(run_dir) / "model" / "metrics.json").read_text(encoding="utf-8")).get("headline")
-        if head:
-            return head
+        head = json.loads((Path(run_dir) / "model" / "metrics.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        pass
-    dev = records[-1].get("dev") or {}
+        head = None
+    if isinstance(head, dict) and isinstance(head.get("headline"), str) and head["headline"]:
+        return head["headline"]
+    dev = dev_of(records[-1])
     return next((k for k in ("accuracy", "f1", "bleu", "perplexity", "loss") if k in dev), None)
 
 
-def plot_run(run_dir: str | Path, out: str | Path | None = None) -> Path:
+def plot_run(run_dir: str | Path, out: str | Path | None = None, note=print_note) -> Path:
+    """Draw RUN_DIR/metrics.jsonl into `out` (default RUN_DIR/curves.png); `note(message)` hears
+    about skipped lines and missing values (default: `note: ...` on stderr)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     run_dir = Path(run_dir)
-    records = read_run(run_dir)
+    records = read_run(run_dir, note)
+    where = run_dir / "metrics.jsonl"
     out = Path(out) if out else run_dir / "curves.png"
-    epochs = [r["epoch"] for r in records]
     headline = headline_of(run_dir, records)
 
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
     ax = axes[0]
-    ax.plot(epochs, [r["train_loss"] for r in records], "o-", label="train loss")
-    if all("loss" in (r.get("dev") or {}) for r in records):
-        ax.plot(epochs, [r["dev"]["loss"] for r in records], "s-", label="dev loss")
+    ax.plot(*series(records, lambda r: r.get("train_loss"), "train_loss",
+                    lambda m: note(f"{where}: {m}")), "o-", label="train loss")
+    dev_loss = series(records, lambda r: dev_of(r).get("loss"))
+    if dev_loss[1]:
+        ax.plot(*dev_loss, "s-", label="dev loss")
     ax.set_xlabel("epoch")
     ax.set_title("loss")
     ax.legend()
 
     ax = axes[1]
-    if headline and all(headline in (r.get("dev") or {}) for r in records):
-        ys = [r["dev"][headline] for r in records]
-        ax.plot(epochs, ys, "o-", color="tab:green")
-        best = min(ys) if headline in ("perplexity", "loss") else max(ys)
+    xs, ys = series(records, lambda r: dev_of(r).get(headline)) if headline else ([], [])
+    finite = [y for y in ys if math.isfinite(y)]
+    if finite:
+        ax.plot(xs, ys, "o-", color="tab:green")
+        best = min(finite) if headline in ("perplexity", "loss") else max(finite)
         ax.axhline(best, color="grey", lw=0.8, ls="--")
         ax.set_title(f"dev {headline} (best {best:.4g})")
     else:
@@ -79,14 +145,15 @@ def plot_run(run_dir: str | Path, out: str | Path | None = None) -> Path:
     ax.set_xlabel("epoch")
 
     ax = axes[2]
-    if all("grad_norm" in r for r in records):
-        ax.semilogy(epochs, [max(r["grad_norm"], 1e-12) for r in records], "o-", color="tab:red", label="gradient norm")
+    xs, ys = series(records, lambda r: r.get("grad_norm"))
+    if ys:
+        ax.semilogy(xs, [max(y, 1e-12) for y in ys], "o-", color="tab:red", label="gradient norm")
         ax.set_ylabel("gradient norm (before clipping)")
     else:  # runs from before gradient norms were logged
         ax.text(0.5, 0.5, "no gradient norms logged", ha="center", va="center", transform=ax.transAxes, color="grey")
         ax.set_yticks([])
     ax2 = ax.twinx()
-    ax2.plot(epochs, [r["lr"] for r in records], ":", color="tab:purple", label="learning rate")
+    ax2.plot(*series(records, lambda r: r.get("lr"), "lr", lambda m: note(f"{where}: {m}")), ":", color="tab:purple", label="learning rate")
     ax2.set_ylabel("learning rate (end of epoch)")
     ax.set_xlabel("epoch")
     ax.set_title("gradients and learning rate")

@@ -244,8 +244,8 @@ class Trainer:
             self.out.mkdir(parents=True, exist_ok=True)
         if self.metrics_log.exists() and self.dist.main:
             # a run killed after logging an epoch but before its checkpoint will log that epoch again
-            kept = [l for l in self.metrics_log.read_text(encoding="utf-8").splitlines()
-                    if l.strip() and json.loads(l)["epoch"] <= state["epoch"]]
+            # (and a kill -9 during the append leaves a truncated last line, dropped here too)
+            kept = [json.dumps(r) for r in logged_epochs(self.metrics_log) if r["epoch"] <= state["epoch"]]
             self.metrics_log.write_text("".join(l + "\n" for l in kept), encoding="utf-8")
         while state["epoch"] < tc.epochs and state["bad_epochs"] < tc.patience and not out_of_steps(state, tc):
             record = self.train_epoch(state["epoch"] + 1)
@@ -397,8 +397,7 @@ def final_report(trainer: Trainer, config: dict, command: str) -> dict:
     final = {"task": run.task, "headline": trainer.headline, "best_epoch": trainer.state["best_epoch"],
              "epochs_run": trainer.state["epoch"],
              # the epochs' own times from metrics.jsonl: a resumed run counts its earlier epochs too
-             "train_seconds": round(sum(json.loads(l)["seconds"] for l in trainer.metrics_log.read_text(encoding="utf-8").splitlines()
-                                        if l.strip()), 1),
+             "train_seconds": round(sum(r.get("seconds", 0) for r in logged_epochs(trainer.metrics_log)), 1),
              "parameters": trainer.n_params,
              "data": {k: v for k, v in to_dict(run.data).items() if v},
              "config": config, "command": command,
@@ -414,6 +413,20 @@ def final_report(trainer: Trainer, config: dict, command: str) -> dict:
     except ImportError:  # matplotlib is optional for training
         trainer.log("note: no curves.png (pip install matplotlib; then `textrnn plot RUN_DIR`)")
     return final
+
+
+def logged_epochs(path: Path) -> list[dict]:
+    """The epoch records of a run's metrics.jsonl, skipping what is not one (a line cut short when a
+    run was killed while appending it)."""
+    out = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and isinstance(record.get("epoch"), int):
+            out.append(record)
+    return out
 
 
 def out_of_steps(state: dict, tc: TrainConfig) -> bool:
