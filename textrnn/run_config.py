@@ -43,6 +43,9 @@ class TokenizerConfig:
     normalize: str = "none"        # sentencepiece: none | punct (each punctuation character its own token, as in
                                    # the pre-tokenised Enron-Spam e-mails, so raw and tokenised text read alike)
 
+    def __post_init__(self):
+        check_ranges(self, "tokenizer", {"min_freq": (1, None), "max_size": (8, None)})
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -73,6 +76,13 @@ class TrainConfig:
                                    # of fp32): they are most of a model's size (bundle.py)
     ensemble: int = 1              # train this many models (seeds seed, seed+1, ...) and average their predictions
 
+    def __post_init__(self):
+        check_ranges(self, "train", {
+            "epochs": (1, None), "batch_size": (1, None), "lr": (0.0, None), "weight_decay": (0.0, None),
+            "clip": (0.0, None), "warmup": (0, None), "plateau_factor": (0.0, 1.0), "plateau_patience": (1, None),
+            "checkpoint_every": (0, None), "max_bad_steps": (1, None), "patience": (1, None), "max_steps": (0, None),
+            "threads": (0, None), "ensemble": (1, None)})
+
 
 @dataclass(frozen=True)
 class RunConfig:
@@ -89,3 +99,18 @@ class RunConfig:
 SCHEDULES = ("constant", "cosine", "plateau")
 DEVICES = ("cpu", "cuda", "mps", "auto")
 PRECISIONS = ("fp32", "bf16")
+
+
+def check_ranges(config, section: str, ranges: dict) -> None:
+    """Each named value must be a finite number within [low, high] (None: unbounded); the error names
+    the key, its valid range and its default."""
+    import dataclasses
+    import math
+
+    defaults = {f.name: f.default for f in dataclasses.fields(config)}
+    for name, (low, high) in ranges.items():
+        v = getattr(config, name)
+        if (isinstance(v, float) and not math.isfinite(v)) or v < low or (high is not None and v > high):
+            valid = f"from {low} to {high}" if high is not None else f"{low} or more"
+            raise ConfigError(f"config key '{section}.{name}' must be {valid}, got {v!r}",
+                              hint=f"the default is {defaults[name]!r}: leave the key out, or e.g. --set {section}.{name}={defaults[name]}")
