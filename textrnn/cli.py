@@ -295,7 +295,9 @@ def evaluate(
 
     scores = evaluate_model(model, data, batch_size=batch_size, ref=ref, beam=beam)
     if as_json:
-        print(json.dumps(scores))
+        from textrnn.commands.output import json_line
+
+        print(json_line(scores))   # never NaN: not JSON
     else:
         from textrnn.commands.evaluate import format_scores
 
@@ -499,7 +501,9 @@ def benchmark_speed(
 
     r = speed(model, data, batch_size, passes, limit)
     if as_json:
-        print(json.dumps(r))
+        from textrnn.commands.output import json_line
+
+        print(json_line(r))
     else:
         print(f"{r['model']}: {r['mean']:,.0f} ± {r['ci95']:,.0f} {r['unit']} (mean ± 95 % CI over {len(r['passes'])} "
               f"passes; median {r['median']:,.0f}; {r['inputs']:,} inputs, batch {r['batch_size']}, {r['threads']} threads)")
