@@ -210,7 +210,7 @@ def test_a_second_run_into_the_same_directory_fails_at_once(tmp_path):
     """Issue 20, row 2: an exclusive lock on the run directory, naming the holder's PID."""
     import os
 
-    from textrnn.train import run_lock
+    from textrnn.run_dir import run_lock
 
     out = tmp_path / "run"
     with run_lock(out):
@@ -229,7 +229,7 @@ def test_a_killed_run_leaves_no_stale_lock(tmp_path):
 
     out = tmp_path / "run"
     holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from pathlib import Path; "
-                               "from textrnn.train import run_lock\nwith run_lock(Path(sys.argv[1])):\n"
+                               "from textrnn.run_dir import run_lock\nwith run_lock(Path(sys.argv[1])):\n"
                                "    print('locked', flush=True); time.sleep(60)", str(out)],
                               stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "locked"

@@ -15,7 +15,6 @@ without improvement, seeded so two runs on the CPU give the same losses.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
@@ -28,6 +27,7 @@ from pathlib import Path
 from textrnn.config import from_dict, to_dict
 from textrnn.errors import ConfigError, TextrnnError, choose
 from textrnn.run_config import DEVICES, PRECISIONS, SCHEDULES, RunConfig, TrainConfig  # noqa: F401
+from textrnn.run_dir import check_run_dir, logged_epochs, run_lock
 
 
 def pick_device(name: str, local_rank: int = 0):
@@ -113,57 +113,6 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
         if not dist.main:
             return {}
         return final_report(trainer, config, command)
-
-
-LOCK = ".lock"   # in a run directory: the PID of the run training into it, locked while it runs
-
-
-@contextlib.contextmanager
-def run_lock(out: Path, enabled: bool = True):
-    """Hold an exclusive lock on run directory `out` (created if missing) while the block runs.
-
-    The lock is `fcntl.flock` on OUT/.lock, which holds the holder's PID: a second run into the same
-    directory fails at once naming that PID, and a run killed by any signal (kill -9 included)
-    releases it with its process, so there is no stale lock to clean up. A directory this call
-    created and nothing else wrote into is removed again on the way out.
-    """
-    if not enabled:   # torchrun's other processes: process 0 holds the lock for the run
-        yield
-        return
-    import fcntl
-
-    if out.exists() and not out.is_dir():
-        raise TextrnnError(f"--out {str(out)!r} is a file, not a run directory", hint="choose a directory name for --out")
-    created = not out.exists()
-    out.mkdir(parents=True, exist_ok=True)
-    fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
-        os.close(fd)
-        raise TextrnnError(f"run directory {str(out)!r} is in use by another training run (PID {holder})",
-                           hint="wait for that run to finish (or stop it), or choose another --out") from None
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, str(os.getpid()).encode(), 0)
-    try:
-        yield
-    finally:
-        if created and [p.name for p in out.iterdir()] == [LOCK]:
-            (out / LOCK).unlink()
-            out.rmdir()
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
-
-
-def check_run_dir(out: Path, resume: bool) -> None:
-    """A new run needs an empty (or missing) directory; --resume needs a checkpoint in it."""
-    if out.exists() and any(p.name != LOCK for p in out.iterdir()) and not resume:
-        raise TextrnnError(f"run directory {str(out)!r} exists and is not empty",
-                           hint="add --resume to continue it, or choose another --out")
-    if resume and not (out / "checkpoint" / "trainer.pt").is_file():
-        raise TextrnnError(f"nothing to resume in {str(out)!r} (no checkpoint/trainer.pt)",
-                           hint="start the run without --resume")
 
 
 class Trainer:
@@ -413,20 +362,6 @@ def final_report(trainer: Trainer, config: dict, command: str) -> dict:
     except ImportError:  # matplotlib is optional for training
         trainer.log("note: no curves.png (pip install matplotlib; then `textrnn plot RUN_DIR`)")
     return final
-
-
-def logged_epochs(path: Path) -> list[dict]:
-    """The epoch records of a run's metrics.jsonl, skipping what is not one (a line cut short when a
-    run was killed while appending it)."""
-    out = []
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(record, dict) and isinstance(record.get("epoch"), int):
-            out.append(record)
-    return out
 
 
 def out_of_steps(state: dict, tc: TrainConfig) -> bool:

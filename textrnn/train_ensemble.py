@@ -14,7 +14,7 @@ def train_ensemble(config: dict, run, out: Path, resume: bool, base, command: st
     """Train `train.ensemble` members from consecutive seeds into OUT/member{k}, then save their
     average as OUT/model. With --resume, finished members are kept and an interrupted one resumes."""
     from textrnn.heads import head_module
-    from textrnn.train import LOCK, run_lock
+    from textrnn.run_dir import LOCK, run_lock
 
     head = head_module(run.task)
     if not hasattr(head, "Ensemble"):
