@@ -256,3 +256,21 @@ def test_resume_after_a_kill_during_the_metrics_append(tmp_path):
     final = train(tiny_classify_config(epochs=2, patience=10), tmp_path / "run", resume=True, quiet=True)
     assert [json.loads(l)["epoch"] for l in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()] == [1, 2]
     assert final["epochs_run"] == 2
+
+
+def test_a_dev_label_absent_from_train_is_named_when_the_data_are_read(tmp_path):
+    """Issue 20, row 14: the file and the label, before any model is built."""
+    from tests.conftest import tiny_tag_config
+
+    dev = tmp_path / "dev.tsv"
+    dev.write_text("Paris\tB-LOC\nis\tO\nnice\tB-WEIRD\n\n")
+    cfg = tiny_tag_config(epochs=1)
+    cfg["data"]["dev"] = str(dev)
+    with pytest.raises(TextrnnError, match=r"dev.tsv: label\(s\) \['B-WEIRD'\] never occur in the training data"):
+        train(cfg, tmp_path / "run", quiet=True)
+    cfg = tiny_classify_config(epochs=1)
+    dev.write_text("neutral\ta film\n")
+    cfg["data"]["dev"] = str(dev)
+    with pytest.raises(TextrnnError, match=r"label\(s\) \['neutral'\] never occur"):
+        train(cfg, tmp_path / "run2", quiet=True)
+    assert not (tmp_path / "run").exists() and not (tmp_path / "run2").exists()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from textrnn.config import resolve_data_path
-from textrnn.errors import ConfigError
+from textrnn.errors import ConfigError, InputError
 
 HUB = "hf:"  # a data path naming a Hugging Face hub dataset (corpus.py)
 
@@ -56,6 +56,12 @@ def load_run_data(head, run, base: Path | None, log) -> RunData:
     d = run.data
     train = load_split(head, run.task, d.train, base, d.train_repeat)
     dev = load_split(head, run.task, d.dev, base) if d.dev else None
+    if dev is not None and hasattr(head, "labels_of"):
+        unknown = sorted(head.labels_of(dev) - head.labels_of(train))
+        if unknown:   # the model could never predict them: say so now, not after the model is built
+            raise InputError(f"{', '.join(split_paths(d.dev))}: label(s) {unknown[:10]} never occur in the training "
+                             f"data ({', '.join(split_paths(d.train))})",
+                             hint="add training examples of them, or leave them out of the dev data")
     files = ", ".join(split_paths(d.train))
     log(f"train: {len(train)} examples from {files}" + (f"; dev: {len(dev)}" if dev is not None else ""))
     return RunData(train, dev, base)

@@ -285,6 +285,11 @@ def read_data(path) -> list[tuple[str, str]]:
     return read_labelled_tsv(path)
 
 
+def labels_of(examples) -> set[str]:
+    """The labels used in [(label, text)] (checked when data are read: dev labels must be in train)."""
+    return {label for label, _ in examples}
+
+
 def tokenizer_texts(examples):
     return (text for _, text in examples)
 

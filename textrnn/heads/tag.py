@@ -396,6 +396,11 @@ def read_data(path):
     return read_tagged(path)
 
 
+def labels_of(examples) -> set[str]:
+    """The tags used in [(tokens, tags)] (checked when data are read: dev tags must be in train)."""
+    return {t for _, tags in examples for t in tags}
+
+
 def train_tokenizer(options, examples):
     """The word vocabulary: lower-cased, digit-normalised forms seen `min_freq` times."""
     from textrnn.tokenizer import WordTokenizer
