@@ -71,6 +71,8 @@ def read_config(directory: str | Path) -> dict[str, Any]:
     if not isinstance(config, dict) or "task" not in config or "model" not in config:
         raise BundleError(f"{path}: not a textrnn model config (needs 'task' and 'model')", hint=regen)
     version = config.get("format_version")
+    if isinstance(version, str) and version.strip().isdigit() and int(version) in READABLE:
+        version = config["format_version"] = int(version)   # "1" written by hand or by another tool: it is 1
     if version not in READABLE:
         raise BundleError(
             f"{path}: format_version {version!r}, but this textrnn reads format_version {' or '.join(map(str, READABLE))}",

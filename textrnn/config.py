@@ -99,6 +99,10 @@ def load_toml(path: str | Path) -> dict[str, Any]:
     import tomllib
 
     path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"config file {str(path)!r} is a directory",
+                          hint="give the TOML file (e.g. textrnn/configs/sms-spam.toml); to continue a run in a "
+                               "directory, give its config and --out DIR --resume")
     if not path.is_file():
         raise ConfigError(f"config file {str(path)!r} not found", hint="see `textrnn train --example classify` for one")
     try:

@@ -83,7 +83,7 @@ def read_labelled_tsv(path: str | Path) -> list[tuple[str, str]]:
             raise InputError(f"{name}:{n}: expected `label<TAB>text`", hint="see corpora/README.md for the format")
         out.append((label, text))
     if not out:
-        raise InputError(f"{path}: has no examples")
+        raise InputError(f"{path}: has no examples", hint="each line must be `label<TAB>text` (see corpora/README.md)")
     return out
 
 

@@ -48,10 +48,10 @@ def test_generate_writes_atomically(tiny_lm, tmp_path):
 @pytest.mark.parametrize("args,message", [
     (["--top-p", "1.5"], "--top-p 1.5: must be in (0, 1]"),
     (["--max-tokens", "0"], "--max-tokens 0: must be at least 1"),
-    (["--temperature", "-1"], "--temperature -1.0: must be 0"),
+    (["--temperature", "-1"], "--temperature -1.0: must be a finite number, 0"),
     (["--num", "0"], "--num 0: must be at least 1"),
-    (["--temperature", "inf"], "--temperature inf: must be 0"),
-    (["--temperature", "nan"], "--temperature nan: must be 0"),
+    (["--temperature", "inf"], "--temperature inf: must be a finite number, 0"),
+    (["--temperature", "nan"], "--temperature nan: must be a finite number, 0"),
     (["--seed", str(2 ** 70)], "--seed 1180591620717411303424: must be in"),
     (["--prompt", "x", "some-file.txt"], "either --prompt or prompt files"),
 ])

@@ -24,6 +24,9 @@ def evaluate_model(model: str, data: str, batch_size: int | None = None, ref: st
     if predictor.task == "classify" and Path(data).is_dir():
         return {"model": model, "data": data, "task": predictor.task, **evaluate_mail_folder(predictor, head, data, options)}
     path = re.sub(r"\[[\d.%]*:[\d.%]*\]$", "", data)  # a language model's FILE[90%:] slice
+    if Path(path).is_dir():
+        raise InputError(f"{path}: is a directory", hint="give a file of labelled data in the task's corpus format"
+                         + (" (a folder of e-mails is for classifiers)" if predictor.task != "classify" else ""))
     if not Path(path).is_file():
         raise InputError(f"{path}: no such file", hint="give labelled data in the task's corpus format")
     scores = head.evaluate(predictor, head.read_data(data), **options)

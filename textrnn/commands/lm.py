@@ -72,7 +72,8 @@ def generate(prompts: list[str], model: str, max_tokens: int = 100, temperature:
     if max_tokens < 1:
         raise InputError(f"--max-tokens {max_tokens}: must be at least 1", hint="e.g. --max-tokens 200")
     if not math.isfinite(temperature) or temperature < 0:
-        raise InputError(f"--temperature {temperature}: must be 0 (greedy) or more", hint="1.0 samples the model as it is")
+        raise InputError(f"--temperature {temperature}: must be a finite number, 0 (greedy) or more",
+                         hint="1.0 samples the model as it is")
     if not 0 < top_p <= 1:
         raise InputError(f"--top-p {top_p}: must be in (0, 1]", hint="e.g. --top-p 0.9; 1 turns nucleus sampling off")
     if top_k < 0:

@@ -61,7 +61,8 @@ def check_new_file(path: Path, option: str, force: bool = False) -> Path:
     if path.exists() and not force:
         raise InputError(f"{option} {str(path)!r} exists", hint="add --force to overwrite it, or choose another name")
     if not path.parent.is_dir():
-        raise InputError(f"{option} {str(path)!r}: folder {str(path.parent)!r} does not exist")
+        raise InputError(f"{option} {str(path)!r}: folder {str(path.parent)!r} does not exist",
+                         hint=f"create it first (mkdir -p {str(path.parent)!r}) or choose another path")
     return path
 
 

@@ -266,8 +266,11 @@ def evaluate(predictor: Predicts, examples: list[tuple[str, str]], batch_size: i
 
     unknown = sorted({g for g, _ in examples} - set(predictor.labels))
     if unknown:
-        raise InputError(f"labels {unknown} in the data are not among the model's labels {predictor.labels}",
-                         hint="evaluate on data of the task this model was trained for")
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        conll = sum(" " not in t.strip() for _, t in examples) > 0.9 * len(examples)   # one token per line
+        raise InputError(f"labels {unknown[:5]}{more} in the data are not among the model's labels {predictor.labels}",
+                         hint="this looks like CoNLL tagging data (token<TAB>tag): evaluate it with a tagger (ner, pos)"
+                         if conll else "evaluate on data of the task this model was trained for")
     probs = predictor.probabilities([t for _, t in examples], batch_size)
     pred = [predictor.labels[i] for i in probs.argmax(-1).tolist()]
     return classification_report([g for g, _ in examples], pred, predictor.labels)
