@@ -184,7 +184,7 @@ def tag(
     files: Optional[List[str]] = typer.Argument(None, help="Text files, one sentence per line; `-` or nothing reads stdin."),
     model: str = typer.Option("ner", "--model", "-m", help="A shipped model name (ner, pos) or a model directory."),
     format: TagFormat = typer.Option(TagFormat.inline, "--format", "-f",
-                                     help="inline: word/TAG; conll: token<TAB>tag blocks; jsonl; spans (entities)."),
+                                     help="inline: word/TAG; conll: token<TAB>tag blocks (an empty line: `# (empty line)`); jsonl; spans (entities)."),
     tokenized: bool = typer.Option(False, "--tokenized", help="Lines are space-separated tokens; do not split words."),
     input_format: Optional[TagInput] = typer.Option(None, "--input-format",
                                                     help="text, conll or conllu (default: conllu for .conllu files, else text)."),

@@ -14,6 +14,7 @@ from typing import Iterator
 from textrnn.errors import InputError
 
 STDIN = "-"
+EMPTY_BLOCK = "# (empty line)"  # `textrnn tag --format conll`: the block of an empty input line (a comment)
 
 
 def stdin_bytes():
@@ -118,8 +119,8 @@ def iter_tagged(path: str, column: int | None = None, conllu: bool | None = None
                 yield tokens, tags
                 tokens, tags = [], []
             continue
-        if conllu and line.startswith("#"):
-            continue
+        if (conllu and line.startswith("#")) or line == EMPTY_BLOCK:
+            continue  # comments; `textrnn tag --format conll`'s block for an empty input line
         cols = line.split("\t")
         if width is None:
             width = len(cols)

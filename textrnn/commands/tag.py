@@ -6,7 +6,8 @@ tagged in chunks, so big files run with flat memory. An empty line gives an empt
 
 Output formats:
     inline   Angela/B-PER Merkel/I-PER met/O ...           (one line per input line)
-    conll    token<TAB>tag lines and a blank line           (one block per input line)
+    conll    token<TAB>tag lines and a blank line           (one block per input line; an empty input
+             line gives the block `# (empty line)`, so readers that merge blank lines keep the count)
     jsonl    {"text", "tokens", "tags", "offsets", "entities"?}
     spans    entity models only: TYPE:start-end:text items separated by tabs, one line per input line
 """
@@ -19,6 +20,7 @@ from itertools import islice
 from pathlib import Path
 
 from textrnn.commands.output import json_line
+from textrnn.data import EMPTY_BLOCK
 from textrnn.errors import InputError
 
 CHUNK = 4096  # lines held in memory at once
@@ -67,6 +69,8 @@ def format_record(fmt: str, rec: dict) -> str:
     if fmt == "inline":
         return " ".join(f"{t}/{g}" for t, g in zip(rec["tokens"], rec["tags"]))
     if fmt == "conll":
+        if not rec["tokens"]:
+            return EMPTY_BLOCK + "\n"
         return "".join(f"{t}\t{g}\n" for t, g in zip(rec["tokens"], rec["tags"]))
     if fmt == "jsonl":
         return json_line(rec)
