@@ -39,6 +39,45 @@ def test_refuses_to_clobber_and_resume_nothing(tmp_path):
         train(tiny_classify_config(), tmp_path / "run", resume=True, quiet=True)
 
 
+def test_resume_with_another_model_names_the_keys(tmp_path):
+    """Issue 20, row 12: --resume with a changed model was a 4 KB size-mismatch dump."""
+    train(tiny_classify_config(epochs=1), tmp_path / "run", quiet=True)
+    bigger = tiny_classify_config(epochs=2)
+    bigger["model"]["hidden_size"] = 32
+    with pytest.raises(TextrnnError, match=r"model.hidden_size: 16 → 32") as e:
+        train(bigger, tmp_path / "run", resume=True, quiet=True)
+    assert "size mismatch" not in str(e.value) and "another --out" in str(e.value)
+    (tmp_path / "run" / "checkpoint" / "run.json").unlink()   # a checkpoint from before run.json: the model still compared
+    with pytest.raises(TextrnnError, match=r"model.hidden_size: 16 → 32"):
+        train(bigger, tmp_path / "run", resume=True, quiet=True)
+
+
+def test_resume_lists_changed_training_settings(tmp_path, capsys):
+    train(tiny_classify_config(epochs=1), tmp_path / "run", quiet=True)
+    cfg = tiny_classify_config(epochs=2)
+    cfg["tokenizer"]["lowercase"] = False
+    with pytest.raises(TextrnnError, match=r"shape the model: tokenizer.lowercase: True → False"):
+        train(cfg, tmp_path / "run", resume=True, quiet=True)
+    train(tiny_classify_config(epochs=2, lr=0.005), tmp_path / "run", resume=True)   # more epochs, another lr: allowed
+    err = capsys.readouterr().err
+    assert "resuming with changed settings: train.epochs: 1 → 2; train.lr: 0.01 → 0.005" in err
+
+
+def test_resume_from_a_truncated_trainer_state(tmp_path):
+    train(tiny_classify_config(epochs=1), tmp_path / "run", quiet=True)
+    state = tmp_path / "run" / "checkpoint" / "trainer.pt"
+    state.write_bytes(state.read_bytes()[:200])
+    with pytest.raises(TextrnnError, match=r"trainer.pt: damaged \(its sha256"):   # the recorded checksum
+        train(tiny_classify_config(epochs=2), tmp_path / "run", resume=True, quiet=True)
+    config = tmp_path / "run" / "checkpoint" / "config.json"
+    saved = json.loads(config.read_text())
+    del saved["sha256"]["trainer.pt"]          # a checkpoint saved before checksums: torch.load fails
+    config.write_text(json.dumps(saved))
+    with pytest.raises(TextrnnError, match=r"trainer.pt: damaged checkpoint") as e:
+        train(tiny_classify_config(epochs=2), tmp_path / "run", resume=True, quiet=True)
+    assert "init" in e.value.hint
+
+
 @pytest.mark.parametrize("section,key", [("train", "lrr"), ("model", "hiden_size"), ("tokenizer", "knd")])
 def test_unknown_keys(tmp_path, section, key):
     cfg = tiny_classify_config()

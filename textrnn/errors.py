@@ -37,3 +37,10 @@ def choose(kind: str, name: str, valid) -> None:
     valid = sorted(valid)
     if name not in valid:
         raise ConfigError(f"unknown {kind} {name!r}; choose one of: {', '.join(valid)}")
+
+
+def check_size(option: str, value: int, low: int, high: int, hint: str | None = None) -> None:
+    """A size option must lie in [low, high]: `--beam 100000: must be between 1 and 64`. The upper
+    bounds keep one request from taking the machine's memory (issue 20, row 7)."""
+    if not low <= value <= high:
+        raise InputError(f"{option} {value}: must be between {low:,} and {high:,}", hint=hint)

@@ -78,3 +78,59 @@ def logged_epochs(path: Path) -> list[dict]:
         if isinstance(record, dict) and isinstance(record.get("epoch"), int):
             out.append(record)
     return out
+
+
+# -- resuming: the checkpoint must belong to this config ----------------------------------------
+RUN_CONFIG = "run.json"   # in OUT/checkpoint/: the run's config (the TOML with every --set applied)
+FIXED = ("task", "init", "model", "tokenizer")   # sections a resumed run cannot change: they shape the weights
+
+
+def flatten(config: dict, prefix: str = "") -> dict:
+    """{"train": {"lr": 1e-3}} → {"train.lr": 1e-3}."""
+    flat = {}
+    for k, v in config.items():
+        if isinstance(v, dict):
+            flat.update(flatten(v, f"{prefix}{k}."))
+        else:
+            flat[f"{prefix}{k}"] = v
+    return flat
+
+
+def config_changes(saved: dict, now: dict) -> list[tuple[str, object, object]]:
+    """(key, saved value, value now) for every key whose value differs; a missing key is None."""
+    a, b = flatten(saved), flatten(now)
+    return [(k, a.get(k), b.get(k)) for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+
+
+def check_resume(ckpt: Path, config: dict, model_cfg: dict, log) -> None:
+    """Before `--resume` loads a checkpoint: a changed model (task, init, model or tokenizer settings)
+    is an error naming the keys; changed training settings (more epochs, another schedule) are
+    allowed and listed."""
+    def show(changes):
+        return "; ".join(f"{k}: {'(unset)' if a is None else a!r} → {'(unset)' if b is None else b!r}"
+                         for k, a, b in changes)
+
+    try:
+        saved_model = json.loads((ckpt / "config.json").read_text(encoding="utf-8"))["model"]
+    except (OSError, ValueError, KeyError, TypeError):
+        saved_model = None   # load_weights names what is wrong with a damaged checkpoint
+    if isinstance(saved_model, dict):
+        differ = [c for c in config_changes(saved_model, model_cfg) if not c[0].startswith("vocab")]
+        if differ:
+            raise TextrnnError(f"--resume: the checkpoint in {str(ckpt)!r} was trained with another model: "
+                               + show([(f"model.{k}", a, b) for k, a, b in differ]),
+                               hint="resume with the config it was started with, or start a new run in another --out")
+    path = ckpt / RUN_CONFIG
+    if not path.is_file():
+        return   # checkpoints from before run.json: the model comparison above is all there is
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    changes = config_changes(saved, config)
+    fixed = [c for c in changes if c[0].split(".")[0] in FIXED]
+    if fixed:
+        raise TextrnnError(f"--resume: the config differs from the run's in keys that shape the model: {show(fixed)}",
+                           hint="resume with the config it was started with, or start a new run in another --out")
+    if changes:
+        log(f"resuming with changed settings: {show(changes)}")

@@ -27,7 +27,7 @@ from pathlib import Path
 from textrnn.config import from_dict, to_dict
 from textrnn.errors import ConfigError, TextrnnError, choose
 from textrnn.run_config import DEVICES, PRECISIONS, SCHEDULES, RunConfig, TrainConfig  # noqa: F401
-from textrnn.run_dir import check_run_dir, logged_epochs, run_lock
+from textrnn.run_dir import RUN_CONFIG, check_resume, check_run_dir, logged_epochs, run_lock
 
 
 def pick_device(name: str, local_rank: int = 0):
@@ -105,7 +105,7 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
             from textrnn.train_data import init_from
 
             log(f"initialised {init_from(predictor.model, init_dir)} tensors from {init_dir}")
-        trainer = Trainer(run, head, predictor, data, out, device, dist, log, quiet)
+        trainer = Trainer(run, head, predictor, data, out, device, dist, log, quiet, config)
         if resume:
             trainer.resume()
         trainer.run_epochs()
@@ -119,13 +119,15 @@ class Trainer:
     """One run's moving parts: model, optimizer, schedule, loop state and RNG; its methods are the
     loop's steps (`train_epoch`, `end_epoch`), checkpointing and resuming."""
 
-    def __init__(self, run: RunConfig, head, predictor, data, out: Path, device, dist, log, quiet: bool):
+    def __init__(self, run: RunConfig, head, predictor, data, out: Path, device, dist, log, quiet: bool,
+                 config: dict | None = None):
         import torch
 
         from textrnn import distributed
         from textrnn.train_data import encode_split
 
         self.run, self.tc, self.head, self.predictor, self.data = run, run.train, head, predictor, data
+        self.config = config if config is not None else {}   # as read from TOML: saved with each checkpoint
         self.out, self.ckpt, self.device, self.dist, self.log, self.quiet = out, out / "checkpoint", device, dist, log, quiet
         self.model = predictor.model
         self.model.to(device)
@@ -168,16 +170,27 @@ class Trainer:
 
         trainer = {"optimizer": self.opt.state_dict(), "state": st, "torch_rng": torch.get_rng_state(),
                    "python_rng": list(self.rng.getstate())}
+        def write_more(d: Path) -> None:
+            torch.save(trainer, d / "trainer.pt")
+            (d / RUN_CONFIG).write_text(json.dumps(self.config, indent=1, default=str), encoding="utf-8")
+
         save_bundle(self.ckpt, task=self.run.task, model_config=self.model_cfg, state_dict=self.model.state_dict(),
-                    tokenizer=self.predictor.tokenizer, write_more=lambda d: torch.save(trainer, d / "trainer.pt"))
+                    tokenizer=self.predictor.tokenizer, write_more=write_more)
 
     def resume(self) -> None:
         import torch
 
         from textrnn.bundle import load_weights
 
+        check_resume(self.ckpt, self.config, self.model_cfg, self.log)
         self.model.load_state_dict(load_weights(self.ckpt))
-        saved = torch.load(self.ckpt / "trainer.pt", weights_only=True)
+        try:
+            saved = torch.load(self.ckpt / "trainer.pt", weights_only=True)
+        except Exception as e:   # truncated or garbled: torch raises RuntimeError, EOFError, UnpicklingError ...
+            raise TextrnnError(f"{self.ckpt / 'trainer.pt'}: damaged checkpoint ({type(e).__name__}: {str(e)[:120]})",
+                               hint="the file was cut short or overwritten; the model of the best epoch so far is in "
+                                    f"{self.out / 'model'}; start a new run (another --out), with `init` pointing at it "
+                                    "to keep its weights") from None
         self.opt.load_state_dict(saved["optimizer"])
         self.state = {**self.state, **saved["state"]}   # checkpoints from before a key existed keep its default
         torch.set_rng_state(saved["torch_rng"])

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from textrnn.commands.inspect_plots import ARROWS
-from textrnn.errors import InputError
+from textrnn.errors import InputError, check_size
 
 
 def check_out(out: Path, force: bool) -> Path:
@@ -160,13 +160,13 @@ def gradients(cell: str | None, length: int, clip: float | None, model: str | No
         if cell is not None:
             raise InputError("--cell is for the synthetic task; with --model the model's own cell is used")
         return _model_gradients(model, text, clip, out, force, as_json)
-    if length < 2:
-        raise InputError(f"--length {length}: must be at least 2")
-    if hidden_size < 1:
-        raise InputError(f"--hidden {hidden_size}: must be at least 1")
+    check_size("--length", length, 2, MAX_STEPS, hint="a few hundred steps already show gradients vanish")
+    check_size("--hidden", hidden_size, 1, MAX_HIDDEN, hint="the picture is the same at 64 units")
     return _synthetic_gradients(cell or "all", length, clip, out, force, as_json, hidden_size, seed, forget_bias)
 
 
+MAX_STEPS = 1_000    # synthetic task bounds: memory and time grow with steps × hidden size (issue 20, row 7:
+MAX_HIDDEN = 256     # 5,000 × 1,024 passed 8 GB; 500 × 256 took 0.8 GB and 4 minutes on a busy machine)
 EXPLODE = 4.0   # --clip adds a plain RNN with its recurrent weights ×4: its gradients explode
 
 

@@ -12,9 +12,12 @@ from itertools import islice
 from pathlib import Path
 
 from textrnn.commands.output import json_line
-from textrnn.errors import InputError
+from textrnn.errors import InputError, check_size
 
 CHUNK = 512  # lines held in memory at once
+MAX_BEAM = 64          # a wider beam only costs: memory and time grow with beam × batch × vocabulary
+MAX_LEN = 1024         # pieces per translation
+MAX_HYPOTHESES = 2048  # beam × sentences decoded together: a wide beam decodes fewer sentences at once
 
 
 def translate_files(files: list[str], model: str = "de-en", beam: int | None = None, max_len: int | None = None,
@@ -24,15 +27,17 @@ def translate_files(files: list[str], model: str = "de-en", beam: int | None = N
     from textrnn.commands.output import open_output
     from textrnn.data import iter_lines
 
-    if beam is not None and beam < 1:
-        raise InputError(f"--beam must be at least 1, got {beam}", hint="--beam 1 is greedy decoding; 5 is usual")
-    if max_len is not None and max_len < 1:
-        raise InputError(f"--max-len must be at least 1, got {max_len}")
+    if beam is not None:
+        check_size("--beam", beam, 1, MAX_BEAM, hint="--beam 1 is greedy decoding; 5 is usual, and wider beams "
+                   "rarely translate better")
+    if max_len is not None:
+        check_size("--max-len", max_len, 1, MAX_LEN, hint="the default, 2 × the source's pieces + 10, is enough")
     if plot_attention is not None:
         check_plot_dir(plot_attention, force)
     from textrnn.commands.memory import release_free_memory
 
     predictor = textrnn.load(model, task="translate")
+    batch_size = max(1, min(batch_size, MAX_HYPOTHESES // (beam or predictor.config.beam)))   # flat memory
     lines = ((n, line) for n, (_, _, line) in enumerate(iter_lines(files), 1))   # n counts over all files
     warned = False
     with open_output(output, force) as out:
