@@ -90,7 +90,7 @@ def model_config(cls, directory: str | Path, config: dict):
     try:
         return from_dict(cls, config["model"], "model")
     except ConfigError as e:
-        raise BundleError(f"{Path(directory) / 'config.json'}: {e.message} ({e.hint})",
+        raise BundleError(f"{Path(directory) / 'config.json'}: {e.message}" + (f" ({e.hint})" if e.hint else ""),
                           hint="re-train the model with this version of textrnn, or use the version that made it") from None
 
 

@@ -24,6 +24,15 @@ class InputError(TextrnnError):
     """Bad input data: a missing, empty, binary or undecodable file, or a malformed line."""
 
 
+class UnknownLabels(InputError):
+    """Gold labels (or tags) in evaluation data that the model does not have; `labels` lists them, so
+    the caller that knows the file can name the first line holding one."""
+
+    def __init__(self, message: str, hint: str | None = None, labels: tuple[str, ...] = ()):
+        super().__init__(message, hint)
+        self.labels = labels
+
+
 class ConfigError(TextrnnError, ValueError):
     """A config that names unknown keys or values, or has values of the wrong type."""
 

@@ -122,6 +122,10 @@ def networks(predictor) -> list[nn.Module]:
         # would not be in it, and long texts would be read as one sequence
         raise InputError("ONNX export does not support classifiers that read long texts in chunks (model.reading = \"chunks\")",
                          hint="run it with torch (the default runtime)")
+    if getattr(single(predictor).config, "char_encoder", "cnn") == "bilstm":
+        # packed sequences (one per distinct word, each its own length) do not trace into a graph
+        raise InputError("ONNX export does not support taggers with a character BiLSTM (model.char_encoder = \"bilstm\")",
+                         hint="run it with torch (the default runtime)")
     if hasattr(predictor, "members"):
         if predictor.task != "classify":
             raise InputError(f"this tagger is an ensemble of {len(predictor.members)} networks; ONNX export takes one",

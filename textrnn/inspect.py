@@ -66,7 +66,7 @@ def reference_copy(encoder: Encoder) -> Encoder:
 
 def check_text(text: str) -> None:
     if not text.strip():
-        raise InputError("the text is empty", hint='give a sentence, e.g. textrnn inspect gates sentiment "a fine film"')
+        raise InputError("the text is empty", hint='give the text to read, in quotes after the model: e.g. "a fine film"')
 
 
 def read(predictor, text: str) -> Reading:

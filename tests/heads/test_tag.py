@@ -24,6 +24,26 @@ def test_train_save_load_same_tags(decoder, tmp_path):
     assert first[1] == {"text": "", "tokens": [], "tags": [], "offsets": [], "entities": []}
 
 
+def test_char_bilstm_and_jamo_spelling_save_load_same_tags(tmp_path):
+    """The Korean tagger's reading: Hangul syllables as their letters (NFD) into a character BiLSTM."""
+    from textrnn.embedding import spelled
+    from textrnn.train import train
+
+    assert spelled("가까운", "jamo") == "\u1100\u1161\u1101\u1161\u110b\u116e\u11ab" and spelled("가까운") == "가까운"
+    config = tiny_tag_config(decoder="softmax", epochs=1)
+    config["model"].update(char_encoder="bilstm", char_split="jamo", char_filters=8)
+    train(config, tmp_path / "run", quiet=True)
+    model = textrnn.load(tmp_path / "run" / "model", task="tag")
+    assert model.config.char_encoder == "bilstm" and model.config.char_split == "jamo"
+    texts = ["Anna lives in 서울 .", "", "학교에 갔다"]
+    first = model.predict(texts)
+    model.save(tmp_path / "copy")
+    assert textrnn.load(tmp_path / "copy").predict(texts) == first and first[1]["tokens"] == []
+    config["model"]["char_encoder"] = "lstm"
+    with pytest.raises(ConfigError, match="unknown char encoder 'lstm'; choose one of: bilstm, cnn"):
+        train(config, tmp_path / "bad", quiet=True)
+
+
 def test_tiny_ner_finds_entities_with_offsets(tiny_ner):
     tagger = textrnn.load(tiny_ner)
     rec = tagger.predict(["Karl Weber lives in Berlin ."])[0]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textrnn.errors import InputError
+from textrnn.errors import InputError, UnknownLabels
 
 
 def evaluate_model(model: str, data: str, batch_size: int | None = None, ref: str | None = None,
@@ -16,6 +16,12 @@ def evaluate_model(model: str, data: str, batch_size: int | None = None, ref: st
     predictor = textrnn.load(model)
     head = head_module(predictor.task)
     options = {"batch_size": batch_size} if batch_size else {}
+    if predictor.task == "lm" and batch_size:   # a speed knob must not change a metric (heads/lm.py: score)
+        import sys
+
+        print("note: --batch-size does not apply to a language model: the text is read as one stream, "
+              "so that its perplexity does not depend on a batch size", file=sys.stderr)
+        options = {}
     if predictor.task == "translate":
         scores = head.evaluate(predictor, translation_pairs(predictor, data, ref), beam=beam, **options)
         return {"model": model, "data": data, **({"ref": ref} if ref else {}), "task": predictor.task, **scores}
@@ -29,8 +35,29 @@ def evaluate_model(model: str, data: str, batch_size: int | None = None, ref: st
                          + (" (a folder of e-mails is for classifiers)" if predictor.task != "classify" else ""))
     if not Path(path).is_file():
         raise InputError(f"{path}: no such file", hint="give labelled data in the task's corpus format")
-    scores = head.evaluate(predictor, head.read_data(data), **options)
+    try:
+        scores = head.evaluate(predictor, head.read_data(data), **options)
+    except UnknownLabels as e:
+        where = first_line_with(path, e.labels, column_of(predictor.task, path))
+        raise InputError(f"{where}: {e.message}" if where else e.message, hint=e.hint) from None
     return {"model": model, "data": data, "task": predictor.task, **scores}
+
+
+def column_of(task: str, path: str) -> int:
+    """Where a data line holds its label: first (label<TAB>text), CoNLL-U's UPOS, or last (token<TAB>tag)."""
+    return 0 if task == "classify" else 3 if ".conllu" in path else -1
+
+
+def first_line_with(path: str, labels, column: int) -> str | None:
+    """`FILE:LINE` of the first line whose label in `column` is one of `labels`; None if none is."""
+    from textrnn.data import iter_lines
+
+    labels = set(labels)
+    for name, n, line in iter_lines([path]):
+        cols = line.split("\t")
+        if len(cols) > max(column, 1) and not line.startswith("#") and cols[column] in labels:
+            return f"{name}:{n}"
+    return None
 
 
 def evaluate_mail_folder(predictor, head, folder: str, options: dict) -> dict:

@@ -7,12 +7,13 @@ An existing PNG is never overwritten without `--force`; the PNG is written atomi
 
 from __future__ import annotations
 
-import json
 import math
 import sys
+import unicodedata
 from pathlib import Path
 
 from textrnn.commands.inspect_plots import ARROWS
+from textrnn.commands.output import json_line
 from textrnn.errors import InputError, check_size
 
 
@@ -29,8 +30,12 @@ def check_out(out: Path, force: bool) -> Path:
 
 
 def shown(token: str) -> str:
-    """A token as it can be read in a table or on an axis: a character model's spaces and line ends made visible."""
-    return {" ": "␣", "\n": "↵", "\t": "⇥", "": "∅"}.get(token, token.replace("\n", "↵"))
+    """A token as it can be read in a table or on an axis: a character model's spaces and line ends
+    made visible, other control and format characters written as escapes (`\\x01`): no font draws
+    them, and a terminal would act on them."""
+    visible = {" ": "␣", "\n": "↵", "\t": "⇥", "": "∅"}.get(token, token.replace("\n", "↵"))
+    return "".join(f"\\x{ord(c):02x}" if unicodedata.category(c)[0] == "C" and ord(c) < 0x100
+                   else f"\\u{ord(c):04x}" if unicodedata.category(c)[0] == "C" else c for c in visible)
 
 
 def num(x: float) -> float:
@@ -61,7 +66,7 @@ def _read(model: str, text: str, out: Path, force: bool):
 
 def _emit(summary: dict, text: str, as_json: bool, out: Path | None) -> None:
     if as_json:
-        print(json.dumps(summary, ensure_ascii=False))
+        print(json_line(summary))   # never NaN or Infinity: not JSON
     else:
         print(text)
     if out is not None:
@@ -151,6 +156,9 @@ def hidden(model: str, text: str, out: Path, force: bool = False, as_json: bool 
 def gradients(cell: str | None, length: int, clip: float | None, model: str | None, text: str | None,
               out: Path, force: bool = False, as_json: bool = False, hidden_size: int = 64, seed: int = 0,
               forget_bias: float = 0.0) -> None:
+    if not math.isfinite(forget_bias):
+        raise InputError(f"--forget-bias {forget_bias}: must be a finite number", hint="e.g. --forget-bias 1 "
+                         "(Jozefowicz et al. 2015); 0 leaves torch's initialisation")
     if clip is not None and not (clip > 0 and math.isfinite(clip)):
         raise InputError(f"--clip {clip}: must be a positive number", hint="e.g. --clip 1")
     if (model is None) != (text is None):

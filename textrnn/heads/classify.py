@@ -56,6 +56,10 @@ class ClassifierConfig:
     impl: str = "fused"            # fused (torch kernels) | reference (cells.py, for learning)
 
     def __post_init__(self):
+        from textrnn.run_config import check_ranges
+
+        check_ranges(self, "model", {"embedding_dim": (1, None), "hidden_size": (1, None), "num_layers": (1, None),
+                                     "dropout": (0.0, 0.95), "rnn_dropout": (0.0, 0.95)})
         choose("pooling", self.pooling, POOLINGS)
         choose("reading", self.reading, READINGS)
         if self.max_len < 2 or self.chunk_len < 1:
@@ -261,16 +265,17 @@ class Ensemble(Predicts):
 
 def evaluate(predictor: Predicts, examples: list[tuple[str, str]], batch_size: int = 64) -> dict:
     """Score on [(gold label, text)]: accuracy, macro-F1, per-class P/R/F1, confusion matrix, n."""
-    from textrnn.errors import InputError
+    from textrnn.errors import UnknownLabels
     from textrnn.metrics import classification_report
 
     unknown = sorted({g for g, _ in examples} - set(predictor.labels))
     if unknown:
         more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
         conll = sum(" " not in t.strip() for _, t in examples) > 0.9 * len(examples)   # one token per line
-        raise InputError(f"labels {unknown[:5]}{more} in the data are not among the model's labels {predictor.labels}",
-                         hint="this looks like CoNLL tagging data (token<TAB>tag): evaluate it with a tagger (ner, pos)"
-                         if conll else "evaluate on data of the task this model was trained for")
+        raise UnknownLabels(f"labels {unknown[:5]}{more} in the data are not among the model's labels {predictor.labels}",
+                            hint="this looks like CoNLL tagging data (token<TAB>tag): evaluate it with a tagger (ner, pos)"
+                            if conll else "evaluate on data of the task this model was trained for",
+                            labels=tuple(unknown))
     probs = predictor.probabilities([t for _, t in examples], batch_size)
     pred = [predictor.labels[i] for i in probs.argmax(-1).tolist()]
     return classification_report([g for g, _ in examples], pred, predictor.labels)

@@ -29,7 +29,8 @@ from torch import nn
 
 from textrnn.config import from_dict, to_dict
 from textrnn.crf import CRF, bio_constraints
-from textrnn.embedding import WordFeatures, WordFeaturesConfig, casing, clip_word, word_key
+from textrnn.embedding import (CHAR_ENCODERS, CHAR_SPLITS, WordFeatures, WordFeaturesConfig, casing, clip_word,
+                                spelled, word_key)
 from textrnn.encoder import Encoder, EncoderConfig
 from textrnn.errors import ConfigError, choose
 from textrnn.heads.lm import LanguageModel, LMConfig
@@ -51,6 +52,8 @@ class TaggerConfig:
     char_dim: int = 30             # character vector size
     char_filters: int = 50         # F: char-CNN output size; 0 turns character features off
     char_width: int = 3            # characters each char-CNN filter sees
+    char_encoder: str = "cnn"      # cnn | bilstm (char_filters is then the size of its two states together)
+    char_split: str = "none"       # none | jamo: Korean syllables read as their letters (embedding.spelled)
     max_word_chars: int = 20       # W: characters kept per word (first and last halves of longer ones)
     casing_dim: int = 8            # S: casing feature size; 0 turns it off
     cell: str = "lstm"             # rnn | gru | lstm
@@ -72,16 +75,28 @@ class TaggerConfig:
     impl: str = "fused"            # fused (torch kernels) | reference (cells.py, for learning)
 
     def __post_init__(self):
+        from textrnn.run_config import check_ranges
+
+        check_ranges(self, "model", {"word_dim": (1, None), "char_dim": (1, None), "char_filters": (0, None),
+                                     "char_width": (1, None), "max_word_chars": (1, None), "casing_dim": (0, None),
+                                     "hidden_size": (1, None), "num_layers": (1, None), "max_len": (1, None),
+                                     "dropout": (0.0, 0.95), "rnn_dropout": (0.0, 0.95), "word_dropout": (0.0, 0.95)})
         choose("decoder", self.decoder, DECODERS)
         choose("words", self.words, WORD_STYLES)
         choose("scheme", self.scheme, ("bio", "none"))
+        choose("char encoder", self.char_encoder, CHAR_ENCODERS)
+        choose("char split", self.char_split, CHAR_SPLITS)
+        if self.char_encoder == "bilstm" and self.char_filters % 2:
+            raise ConfigError(f"model.char_filters must be even with a character BiLSTM (half each way), "
+                              f"got {self.char_filters}", hint=f"e.g. char_filters = {self.char_filters + 1}")
         if len(self.labels) < 2:
             raise ConfigError(f"a tagger needs at least 2 tags, got {list(self.labels)}")
 
     def features_config(self) -> WordFeaturesConfig:
         return WordFeaturesConfig(vocab_size=self.vocab_size, char_vocab_size=len(self.chars) + 2,
                                   word_dim=self.word_dim, char_dim=self.char_dim, char_filters=self.char_filters,
-                                  char_width=self.char_width, casing_dim=self.casing_dim)
+                                  char_width=self.char_width, casing_dim=self.casing_dim,
+                                  char_encoder=self.char_encoder)
 
     def lm_config(self) -> LMConfig:
         return LMConfig(vocab_size=self.vocab_size, embedding_dim=self.lm_embedding_dim, cell="lstm",
@@ -291,7 +306,8 @@ class Predictor(Tags):
         if hit is None:
             get = self.char_index.get
             hit = (self.tokenizer.index.get(word_key(word), 1),
-                   tuple(get(c, 1) for c in clip_word(word, self.config.max_word_chars)) or (1,),
+                   tuple(get(c, 1) for c in clip_word(spelled(word, self.config.char_split),
+                                                      self.config.max_word_chars)) or (1,),
                    casing(word))
             if len(self._cache) < 200_000:
                 self._cache[word] = hit
@@ -372,14 +388,15 @@ class Ensemble(Tags):
 
 def evaluate(predictor: Tags, examples: list[tuple[list[str], list[str]]], batch_size: int = 64) -> dict:
     """POS: per-word `accuracy`. Entities: conlleval's span precision/recall/`f1` (+ per type)."""
-    from textrnn.errors import InputError
+    from textrnn.errors import UnknownLabels
     from textrnn.metrics import span_f1, token_accuracy
 
     gold = [tags for _, tags in examples]
     unknown = sorted({t for g in gold for t in g} - set(predictor.labels))
     if unknown:
-        raise InputError(f"tags {unknown[:10]} in the data are not among the model's tags {predictor.labels}",
-                         hint="evaluate on data of the kind this model was trained for (POS or NER)")
+        raise UnknownLabels(f"tags {unknown[:10]} in the data are not among the model's tags {predictor.labels}",
+                            hint="evaluate on data of the kind this model was trained for (POS or NER)",
+                            labels=tuple(unknown))
     pred = predictor.tag_tokens([tokens for tokens, _ in examples], batch_size)
     return span_f1(gold, pred) if predictor.spans else token_accuracy(gold, pred)
 
@@ -417,7 +434,8 @@ def build(model_options: dict, examples, tokenizer) -> Predictor:
     scheme = "bio" if all(t == "O" or t[:2] in ("B-", "I-") for t in tags) and "O" in tags else "none"
     if scheme == "bio":
         tags = ["O"] + [t for t in tags if t != "O"]
-    counts = Counter(c for tokens, _ in examples for w in tokens for c in w)
+    split = model_options.get("char_split", "none")
+    counts = Counter(c for tokens, _ in examples for w in tokens for c in spelled(w, split))
     chars = "".join(c for c, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if n >= 2)
     cfg = from_dict(TaggerConfig, {"scheme": scheme, **model_options, "labels": tags,
                                    "vocab_size": tokenizer.vocab_size, "chars": chars}, "model")
