@@ -83,3 +83,11 @@ def test_punct_normalization_reads_raw_and_pretokenised_text_alike(tmp_path):
 def test_unknown_normalizer():
     with pytest.raises(ConfigError, match="unknown tokenizer normalize 'nfc'; choose one of: none, punct"):
         train_tokenizer("sentencepiece", TEXTS * 5, max_size=60, normalize="nfc")
+
+
+def test_korean_style_splits_punctuation_off_eojeol():
+    """As UD Korean GSD writes them (dev-s2 among them): eojeol whole, punctuation apart."""
+    text = "경기국제의료관광협의회(e-gima.com)가 주최하며 1,000명이 1950~1960년대에 참여한다. 좋아요!! http://www.khmais.net"
+    assert split_words(text, "ko") == ["경기국제의료관광협의회", "(", "e-gima.com", ")", "가", "주최하며", "1,000명이",
+                                       "1950~1960년대에", "참여한다", ".", "좋아요", "!", "!", "http://www.khmais.net"]
+    assert all(text[s:e] for s, e in word_spans(text, "ko"))

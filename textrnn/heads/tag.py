@@ -37,7 +37,7 @@ from textrnn.heads.lm import LanguageModel, LMConfig
 
 TASK = "tag"
 DECODERS = ("softmax", "crf")
-WORD_STYLES = ("conll", "ud")
+WORD_STYLES = ("conll", "ud", "ko")
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,8 @@ class TaggerConfig:
     word_dropout: float = 0.05     # training: replace a word's id by <unk> with this probability, so the
                                    # <unk> vector is learned and the model leans on spelling for rare words
     decoder: str = "crf"           # softmax | crf
-    words: str = "conll"           # how raw text is split into words: as CoNLL-2003 ("Al-Zaman") or UD ("Al - Zaman")
+    words: str = "conll"           # how raw text is split into words: as CoNLL-2003 ("Al-Zaman"), UD English
+                                   # ("Al - Zaman") or UD Korean (eojeol, punctuation apart: tokenizer.word_spans)
     max_len: int = 256             # longer sentences are tagged in pieces of this many words
     lm_hidden_size: int = 0        # H: > 0 adds the states of frozen forward and backward language models
                                    # of this size (one LSTM layer each, the tagger's word vocabulary)
