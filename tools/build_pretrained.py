@@ -1,6 +1,7 @@
 """Rebuild the shipped models from the shared corpora.
 
     TEXTRNN_CORPORA=../shared/corpora python tools/build_pretrained.py embeddings bilm spam sentiment ner pos shakespeare wikitext2 [--force]
+    TEXTRNN_CORPORA=../shared/corpora python tools/build_pretrained.py embeddings-ko pos-ko sentiment-ko
 
 Each NAME trains from textrnn/configs/NAME.toml into runs/NAME (resuming it if it was
 interrupted), then installs the best model into textrnn/pretrained/NAME — only when its dev score
@@ -13,6 +14,8 @@ which the sentiment and pos configs name as `init`); `bilm` trains two word lang
 forward and backward, starting from those vectors (tools/pretrain_bilm.py, about 50 minutes on
 2 cores) → runs/bilm/tagger, the `init` of the ner config (frozen language-model features), and
 runs/bilm/model (the same weights under a classifier's names; tried for sentiment, not shipped).
+`embeddings-ko` is the Korean word vectors (eojeol; NSMC-style reviews and UD Korean GSD training
+text), the `init` of the pos-ko config.
 """
 
 from __future__ import annotations
@@ -28,16 +31,17 @@ sys.path.insert(0, str(ROOT))
 
 
 # Steps that are not shipped models but that models start from; each is built only if missing.
-STEPS = {"embeddings": ("pretrain_embeddings.py", "model"), "bilm": ("pretrain_bilm.py", "tagger")}  # script, product
+STEPS = {"embeddings": (["pretrain_embeddings.py"], "model"), "bilm": (["pretrain_bilm.py"], "tagger"),
+         "embeddings-ko": (["pretrain_embeddings.py", "--language", "ko"], "model")}   # script and arguments, product
 
 
 def build(name: str, force: bool, runs: Path, overrides: list[str]) -> None:
     if name in STEPS:
         import subprocess
 
-        script, product = STEPS[name]
+        (script, *args), product = STEPS[name]
         if not (runs / name / product / "model.safetensors").is_file():
-            subprocess.run([sys.executable, str(ROOT / "tools" / script), "--out", str(runs / name)], check=True)
+            subprocess.run([sys.executable, str(ROOT / "tools" / script), *args, "--out", str(runs / name)], check=True)
         return
     from textrnn.bundle import PRETRAINED_DIR
     from textrnn.config import apply_overrides, load_toml

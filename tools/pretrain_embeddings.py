@@ -2,6 +2,7 @@
 embeddings): skip-gram with negative sampling (Mikolov et al. 2013, "word2vec").
 
     TEXTRNN_CORPORA=../shared/corpora python tools/pretrain_embeddings.py --out runs/embeddings [--epochs 5]
+    TEXTRNN_CORPORA=../shared/corpora python tools/pretrain_embeddings.py --language ko --out runs/embeddings-ko
 
 Text: WikiText-2, PTB, CoNLL-2003, UD English EWT, WNUT-17, SST-2 and Multi30k (English side),
 train splits only — never a dev or test file. Words are normalised as the taggers look them up
@@ -30,13 +31,26 @@ from tools.common import corpora  # noqa: E402
 
 TEXT = ["wikitext2/wiki.train.tokens.gz", "ptb/ptb.train.txt.gz", "sst2/train.tsv", "multi30k/train.en"]
 TAGGED = ["conll2003/train.tsv", "ud_english_ewt/en_ewt-ud-train.conllu.gz", "wnut17/train.tsv"]
+# Korean (`--language ko`): the NSMC-style training reviews and UD Korean GSD's training words, split
+# into eojeol as the Korean tagger splits raw text (tokenizer style `ko`)
+KO_TEXT = ["nsmc/train.tsv.gz"]
+KO_TAGGED = ["ud_korean_gsd/ko_gsd-ud-train.conllu"]
 
 
-def sentences():
-    """Yield token lists from every training corpus."""
+def sentences(language: str = "en"):
+    """Yield token lists from every training corpus of `language`."""
     from textrnn.data import iter_lines, read_tagged
     from textrnn.tokenizer import split_words
 
+    if language == "ko":
+        for f in KO_TAGGED:
+            for tokens, _ in read_tagged(corpora() / f):
+                yield tokens
+        for f in KO_TEXT:
+            for _, _, line in iter_lines([str(corpora() / f)]):
+                if words := split_words(line.partition("\t")[2], "ko"):
+                    yield words
+        return
     for f in TAGGED:
         for tokens, _ in read_tagged(corpora() / f):
             yield tokens
@@ -54,6 +68,7 @@ def sentences():
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, default=ROOT / "runs" / "embeddings")
+    ap.add_argument("--language", choices=("en", "ko"), default="en", help="en: the English corpora; ko: Korean")
     ap.add_argument("--dim", type=int, default=100)
     ap.add_argument("--window", type=int, default=5)
     ap.add_argument("--negative", type=int, default=5)
@@ -75,7 +90,7 @@ def main() -> None:
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
     t0 = time.time()
-    sents = [[word_key(w) for w in s] for s in sentences()]
+    sents = [[word_key(w) for w in s] for s in sentences(args.language)]
     counts = Counter(w for s in sents for w in s)
     kept = [w for w, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if n >= args.min_count]
     vocab = SPECIALS + kept[: args.max_size - len(SPECIALS)]
