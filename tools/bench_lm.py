@@ -3,9 +3,10 @@
     TEXTRNN_CORPORA=../shared/corpora python tools/bench_lm.py [--models wikitext2 shakespeare]
         [--path NAME=DIR] [--write docs/BENCHMARKS.md]
 
-Perplexity: each model's dev and test text, read as one stream in 16 columns (as during training),
-every token predicted once: per-word perplexity for word models (every word and every `<eos>`,
-the literature's convention), nats per character for character models.
+Perplexity: each model's dev and test text, read as one stream with the state carried from its
+first token to its last (batch 1, as the literature's test perplexities: Zaremba et al. 2014,
+Merity et al. 2018), every token predicted once: per-word perplexity for word models (every word
+and every `<eos>`, the literature's convention), nats per character for character models.
 
 Output-layer speed: training tokens/s with the full softmax and with the adaptive one, in one run.
 
@@ -133,6 +134,7 @@ def section(rows: list[dict], command: str, speed: dict | None) -> str:
         return f"{s['perplexity']:.2f}" if r["unit"] == "word" else f"{s['loss']:.4f}"
 
     lines = ["<!-- lm:begin -->", "## Language models", "", f"`{command}`", "", machine_line(), "",
+             "The text is read as one stream, the state carried from its first token to its last (batch 1). "
              "Word models: per-word perplexity (every word and `<eos>` predicted once). Character models: "
              "validation loss in nats per character. Generation: tokens/s at batch 1 with sampling, mean ± 95 % CI "
              "over 10 samples of 200 tokens.", "",

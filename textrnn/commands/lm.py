@@ -29,6 +29,15 @@ def _warn_unknown(predictor, text: str, where: str) -> None:
               file=sys.stderr)
 
 
+def _say_truncated(predictor, said: bool) -> bool:
+    """Say once, on stderr, that a long prompt was read from its end (heads/lm.py: prompt_ids)."""
+    if predictor.truncated and not said:
+        n = f"{predictor.max_prompt:,}"
+        print(f"note: prompts longer than {n} tokens are read from their last {n} tokens "
+              "(text that far back hardly changes the model's prediction)", file=sys.stderr)
+    return said or bool(predictor.truncated)
+
+
 def _tsv(field: str) -> str:
     """A TSV field on one line: a character model's next token is often a newline or a tab."""
     return field.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
@@ -45,6 +54,7 @@ def next_word(texts: list[str], model: str, top_k: int = 5, fmt: str = "tsv", ou
     predictor = _load(model)
     lines = ((name, n, line) for name, n, line in iter_lines(["-"])) if texts == ["-"] else \
         (("<argument>", i, t) for i, t in enumerate(texts, 1))
+    said = False
     with open_output(output, force) as out:
         for name, n, text in lines:
             if not text.strip():
@@ -52,6 +62,7 @@ def next_word(texts: list[str], model: str, top_k: int = 5, fmt: str = "tsv", ou
                 continue
             _warn_unknown(predictor, text, f"{name}:{n}")
             ranked = predictor.next_tokens([text], top_k)[0]
+            said = _say_truncated(predictor, said)
             if fmt == "jsonl":
                 rec = {"text": text, "next": [{"token": t, "probability": p} for t, p in ranked]}
                 out.write(json_line(rec) + "\n")
@@ -87,7 +98,7 @@ def generate(prompts: list[str], model: str, max_tokens: int = 100, temperature:
     generator.manual_seed(seed if seed is not None else torch.seed())
     live = output is None and sys.stdout.isatty()
     with open_output(output, force) as out:
-        first = True
+        first, said = True, False
         for k, prompt in enumerate(prompts, 1):
             _warn_unknown(predictor, prompt, f"prompt {k}")
             for s in range(num):
@@ -104,6 +115,7 @@ def generate(prompts: list[str], model: str, max_tokens: int = 100, temperature:
                     out.write(piece)
                     if live:
                         out.flush()  # tokens appear as they are produced
+            said = _say_truncated(predictor, said)
             if fmt == "text":
                 out.flush()
         if fmt == "text" and not first:

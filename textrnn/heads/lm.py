@@ -28,6 +28,9 @@ one of them. With no cutoffs it is the plain tied softmax.
 
 Perplexity = exp(total negative log-likelihood / number of predicted tokens); a word model
 predicts every word and every `<eos>`, so this is the per-word perplexity of the literature.
+Scoring (`textrnn evaluate`, and the dev score after every epoch) reads the text as one column,
+the state carried from its first token to its last, as the literature's test perplexities are
+measured: B columns would start B - 1 of them without context, and the score would depend on B.
 """
 
 from __future__ import annotations
@@ -197,18 +200,21 @@ def stream_ids(tokenizer, lines: list[str], unit: str) -> torch.Tensor:
     return torch.tensor(ids, dtype=torch.long)
 
 
-def columns(ids: torch.Tensor, start_id: int, B: int):
-    """Inputs and targets (B, n) for scoring every token of `ids` (N,) exactly once.
+WINDOW = 256           # tokens read at once when scoring or reading a prompt: memory for one window
+PROMPT_TOKENS = 20_000  # a longer prompt is read from its last this-many tokens (the CLI says so once)
 
-    The stream starts after a virtual line end (`start_id`), so the first token is predicted too;
-    the columns' tail is padded with target -100 (ignored)."""
-    N = len(ids)
-    n = math.ceil(N / B)
-    inputs = torch.cat([torch.tensor([start_id]), ids[:-1]])
-    pad = B * n - N
-    x = torch.cat([inputs, inputs.new_full((pad,), start_id)]).view(B, n)
-    y = torch.cat([ids, ids.new_full((pad,), -100)]).view(B, n)
-    return x, y
+
+def read_windows(model: LanguageModel, ids: torch.Tensor, state=None, window: int = WINDOW):
+    """Read ids (B, T) `window` steps at a time, the state carried from one window to the next.
+
+    Yields (t, top features (B, ≤window, ·) of steps t.., the state after them). For a recurrent
+    network this is the same as one pass over all T steps — its state is all it keeps of the past —
+    but memory is that of one window whatever T is: a 2 MB prompt read in one pass asked oneDNN for
+    34.7 GB (the `shakespeare` character model) or failed to create its kernel (`wikitext2`).
+    """
+    for t in range(0, ids.size(1), window):
+        feats, state = model.hidden(ids[:, t: t + window], state)              # (B, ≤window, ·)
+        yield t, feats, state
 
 
 # -- the predictor ----------------------------------------------------------------------------
@@ -222,6 +228,8 @@ class Predictor:
         self.tokenizer = tokenizer
         self.config = model.config
         self.metrics = metrics or {}
+        self.max_prompt = PROMPT_TOKENS
+        self.truncated = 0  # how many prompts were cut to their last max_prompt tokens (the CLI says so once)
 
     @property
     def start_id(self) -> int:
@@ -231,21 +239,41 @@ class Predictor:
         return self.tokenizer.index.get("\n", self.tokenizer.unk_id)
 
     def prompt_ids(self, prompt: str) -> list[int]:
-        """The start token, then the prompt's tokens (a word model splits the prompt on whitespace)."""
-        ids = self.tokenizer.encode([prompt])[0] if prompt else []
-        return [self.start_id] + ids
+        """The start token, then the prompt's tokens (a word model splits the prompt on whitespace);
+        of a prompt longer than `max_prompt` tokens, only its last `max_prompt` (counted in
+        `truncated`). An LSTM language model's prediction hardly depends on words more than a few
+        hundred tokens back (Khandelwal et al. 2018), and reading 400,000 words would take minutes."""
+        ids = [self.start_id] + (self.tokenizer.encode([prompt])[0] if prompt else [])
+        if len(ids) > self.max_prompt:
+            self.truncated += 1
+            ids = ids[-self.max_prompt:]
+        return ids
+
+    def read_prompt(self, prompt: str):
+        """Top features after the prompt's last token (1, ·), and the state there."""
+        feats = state = None
+        for _, feats, state in read_windows(self.model, torch.tensor([self.prompt_ids(prompt)])):
+            pass
+        return feats[:, -1], state                                              # (1, ·)
 
     @torch.inference_mode()
-    def score(self, lines: list[str], batch_size: int = 16, window: int = 256) -> dict:
-        """Perplexity of a text: nats summed over every token, read in `batch_size` columns."""
-        ids = stream_ids(self.tokenizer, lines, self.config.unit)
-        x, y = columns(ids, self.start_id, min(batch_size, len(ids)))
-        carry, total = {}, 0.0
-        for t in range(0, x.size(1), window):
-            feats, carry["state"] = self.model.hidden(x[:, t: t + window], carry.get("state"))
-            tgt = y[:, t: t + window].reshape(-1)
-            keep = tgt != -100
-            total += self.model.nll(feats.reshape(-1, feats.size(-1))[keep], tgt[keep]).double().sum().item()
+    def score(self, lines: list[str], batch_size: int | None = None, window: int = WINDOW) -> dict:
+        """Perplexity of a text: nats summed over every token, the text read as one stream with the
+        state carried from its first token to its last, `window` tokens at a time.
+
+        This is batch 1, the convention of the literature's test perplexities (Zaremba et al. 2014
+        read the test set "fully sequentially"; Merity et al. 2018, AWD-LSTM: test_batch_size = 1).
+        `batch_size` is accepted, as every head's evaluate takes one, and changes nothing: cutting
+        the stream into B columns starts B - 1 of them without context, and the score then depends
+        on B (WikiText-2 test: perplexity 107.7 at B = 1, 111.0 at 16, 233 at 1,024).
+        """
+        ids = stream_ids(self.tokenizer, lines, self.config.unit)              # (N,)
+        # the stream starts after a virtual line end, so that its first token is predicted too
+        inputs = torch.cat([torch.tensor([self.start_id]), ids[:-1]])[None]     # (1, N)
+        total = 0.0
+        for t, feats, _ in read_windows(self.model, inputs, window=window):
+            tgt = ids[t: t + feats.size(1)]                                     # (≤window,)
+            total += self.model.nll(feats[0], tgt).double().sum().item()
         n = len(ids)
         unk = int((ids == self.tokenizer.unk_id).sum())
         return {"perplexity": math.exp(total / n), "loss": total / n, "bits_per_unit": total / n / math.log(2),
@@ -259,9 +287,8 @@ class Predictor:
             skip.add(self.tokenizer.eos_id)
         out = []
         for text in texts:
-            ids = torch.tensor([self.prompt_ids(text)])
-            logp, _ = self.model(ids)                                            # (1, V)
-            p = logp[0].exp()
+            feats, _ = self.read_prompt(text)                                    # (1, ·)
+            p = self.model.log_probs(feats)[0].exp()                             # (V,)
             p[list(skip)] = 0
             top = p.topk(min(k, len(p) - len(skip)))
             out.append([(self.tokenizer.vocab[i], v) for v, i in zip(top.values.tolist(), top.indices.tolist())])
@@ -277,10 +304,9 @@ class Predictor:
         """
         never = torch.tensor([self.tokenizer.pad_id, self.tokenizer.unk_id, self.tokenizer.bos_id]
                              + ([self.tokenizer.eos_id] if self.config.unit == "char" else []))
-        ids = torch.tensor([self.prompt_ids(prompt)])
-        feats, state = self.model.hidden(ids)
+        last, state = self.read_prompt(prompt)                                  # (1, ·)
         for _ in range(max_tokens):
-            logits = self.model.log_probs(feats[:, -1])[0].float()              # (V,)
+            logits = self.model.log_probs(last)[0].float()                      # (V,)
             logits[never] = float("-inf")
             if temperature == 0 or top_k == 1:
                 nxt = int(logits.argmax())
@@ -296,7 +322,8 @@ class Predictor:
                     probs[si[cut]] = 0
                 nxt = int(torch.multinomial(probs, 1, generator=generator))
             yield self.piece(nxt)
-            feats, state = self.model.hidden(torch.tensor([[nxt]]), state)
+            feats, state = self.model.hidden(torch.tensor([[nxt]]), state)       # (1, 1, ·)
+            last = feats[:, -1]
 
     def piece(self, i: int) -> str:
         """How token i is written in running text: a word model separates words by spaces and
@@ -318,9 +345,10 @@ class Predictor:
         return cls(*load_model(directory, config, LMConfig, LanguageModel))
 
 
-def evaluate(predictor: Predictor, lines: list[str], batch_size: int = 16) -> dict:
-    """perplexity, loss (mean nats per unit), bits per unit, unit, n (tokens scored)."""
-    return predictor.score(lines, batch_size=batch_size)
+def evaluate(predictor: Predictor, lines: list[str], batch_size: int | None = None) -> dict:
+    """perplexity, loss (mean nats per unit), bits per unit, unit, n (tokens scored), unknown: the
+    text read as one stream, whatever `batch_size` (see Predictor.score)."""
+    return predictor.score(lines)
 
 
 # -- what the training loop needs from this head ---------------------------------------------
