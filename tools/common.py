@@ -44,14 +44,16 @@ def publish(lines: list[str], name: str, write: Path | None) -> None:
         write_section(write, section, name)
 
 
-def tune_tfidf(train: list[tuple[str, str]], dev: list[tuple[str, str]], make, grid: list, **vectorizer):
-    """A tf-idf baseline tuned on dev: for word n-grams (1, 1) and (1, 2) and each value `g` of `grid`,
+def tune_tfidf(train: list[tuple[str, str]], dev: list[tuple[str, str]], make, grid: list,
+               ngrams=((1, 1), (1, 2)), **vectorizer):
+    """A tf-idf baseline tuned on dev: for each n-gram range of `ngrams` (words, or characters with
+    `analyzer="char_wb"`) and each value `g` of `grid`,
     fit `make(g)` (a scikit-learn classifier) on [(label, text)] `train`; keep the best on `dev`.
     Returns (predict(texts) → labels, "ngrams A-B, g" naming the choice)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     best = None
-    for ngram in [(1, 1), (1, 2)]:
+    for ngram in ngrams:
         vec = TfidfVectorizer(ngram_range=ngram, sublinear_tf=True, **vectorizer)
         xtr = vec.fit_transform([t for _, t in train])
         for g in grid:
