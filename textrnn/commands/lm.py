@@ -12,7 +12,10 @@ import sys
 from pathlib import Path
 
 from textrnn.commands.output import json_line
-from textrnn.errors import InputError
+from textrnn.errors import InputError, check_size
+
+MAX_TOKENS = 100_000   # generate: tokens per sample (issue 20, row 7: every size option has a bound)
+MAX_SAMPLES = 1_000    # generate: samples per prompt
 
 
 def _load(model: str):
@@ -80,8 +83,7 @@ def generate(prompts: list[str], model: str, max_tokens: int = 100, temperature:
 
     from textrnn.commands.output import open_output
 
-    if max_tokens < 1:
-        raise InputError(f"--max-tokens {max_tokens}: must be at least 1", hint="e.g. --max-tokens 200")
+    check_size("--max-tokens", max_tokens, 1, MAX_TOKENS, hint="e.g. --max-tokens 200")
     if not math.isfinite(temperature) or temperature < 0:
         raise InputError(f"--temperature {temperature}: must be a finite number, 0 (greedy) or more",
                          hint="1.0 samples the model as it is")
@@ -89,8 +91,7 @@ def generate(prompts: list[str], model: str, max_tokens: int = 100, temperature:
         raise InputError(f"--top-p {top_p}: must be in (0, 1]", hint="e.g. --top-p 0.9; 1 turns nucleus sampling off")
     if top_k < 0:
         raise InputError(f"--top-k {top_k}: must be 0 (off) or more")
-    if num < 1:
-        raise InputError(f"--num {num}: must be at least 1")
+    check_size("--num", num, 1, MAX_SAMPLES, hint="run the command again for more samples")
     if seed is not None and not 0 <= seed < 2 ** 63:
         raise InputError(f"--seed {seed}: must be in [0, 2^63)")
     predictor = _load(model)
