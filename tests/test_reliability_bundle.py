@@ -87,7 +87,7 @@ def test_checkpoint_records_trainer_state_and_resume_checks_it(tmp_path):
     train(tiny_classify_config(epochs=1), tmp_path / "r", quiet=True)
     ckpt = tmp_path / "r" / "checkpoint"
     sums = json.loads((ckpt / "config.json").read_text())["sha256"]
-    assert set(sums) == {"model.safetensors", "trainer.pt"}
+    assert set(sums) == {"model.safetensors", "trainer.pt", "run.json"}
     assert sums["trainer.pt"] == hashlib.sha256((ckpt / "trainer.pt").read_bytes()).hexdigest()
     data = bytearray((ckpt / "trainer.pt").read_bytes())
     data[len(data) // 2] ^= 0x01

@@ -285,8 +285,8 @@ def evaluate(
                                          "plain text for a language model, FILE[90%:] for a slice; for translation "
                                          "a source file with --ref, or PREFIX.{de,en}, or PREFIX)."),
     as_json: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout."),
-    batch_size: Optional[int] = typer.Option(None, "--batch-size", min=1, help="Examples per batch (language models: "
-                                             "columns of the text; default 64, language models 16)."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", min=1, help="Examples per batch (default 64); does not "
+                                             "apply to language models, which read the text as one stream."),
     ref: Optional[str] = typer.Option(None, "--ref", help="Translation: the reference translations of DATA, line by line."),
     beam: Optional[int] = typer.Option(None, "--beam", help="Translation: beam size (default: the model's)."),
 ):

@@ -31,8 +31,9 @@ _DIGIT = re.compile(r"\d")
 
 
 def word_key(word: str) -> str:
-    """The form looked up in the word vocabulary: lower-cased, every digit 0 ("1996" → "0000")."""
-    return _DIGIT.sub("0", word.lower())
+    """The form looked up in the word vocabulary: composed (NFC: decomposed Hangul letters read as
+    their syllables), lower-cased, every digit 0 ("1996" → "0000")."""
+    return _DIGIT.sub("0", unicodedata.normalize("NFC", word).lower())
 
 
 def casing(word: str) -> int:

@@ -47,9 +47,9 @@ def test_generate_writes_atomically(tiny_lm, tmp_path):
 
 @pytest.mark.parametrize("args,message", [
     (["--top-p", "1.5"], "--top-p 1.5: must be in (0, 1]"),
-    (["--max-tokens", "0"], "--max-tokens 0: must be at least 1"),
+    (["--max-tokens", "0"], "--max-tokens 0: must be between 1 and 100,000"),
     (["--temperature", "-1"], "--temperature -1.0: must be a finite number, 0"),
-    (["--num", "0"], "--num 0: must be at least 1"),
+    (["--num", "0"], "--num 0: must be between 1 and 1,000"),
     (["--temperature", "inf"], "--temperature inf: must be a finite number, 0"),
     (["--temperature", "nan"], "--temperature nan: must be a finite number, 0"),
     (["--seed", str(2 ** 70)], "--seed 1180591620717411303424: must be in"),

@@ -45,7 +45,7 @@ def test_plot_attention_writes_a_png_per_translated_line(tiny_translate, tmp_pat
 
 def test_bad_input(tiny_translate, tiny_model, tmp_path):
     r = runner.invoke(app, ["translate", "-m", str(tiny_translate), "--beam", "0"], input="Hallo\n")
-    assert r.exit_code == 1 and "--beam must be at least 1" in r.output
+    assert r.exit_code == 1 and "--beam 0: must be between 1 and 64" in r.output
     r = runner.invoke(app, ["translate", "-m", str(tiny_model)], input="Hallo\n")
     assert r.exit_code == 1 and "'classify' model, not a 'translate' model" in r.output
     r = runner.invoke(app, ["translate", "-m", str(tiny_translate), str(tmp_path / "missing.txt")])

@@ -97,7 +97,7 @@ def speed(model: str, data: Path | None = None, batch_size: int | None = None, p
         texts = texts[:limit]
     if not texts:
         raise InputError(f"{source}: no input lines", hint="give a file with one input per line")
-    batch_size = batch_size or {"classify": 64, "tag": 64, "lm": 16, "translate": 32}[predictor.task]
+    batch_size = batch_size or {"classify": 64, "tag": 64, "lm": 1, "translate": 32}[predictor.task]   # lm: one stream
     run, unit = runner(predictor, texts, batch_size)
     print(f"{model}: {predictor.task}, {len(texts):,} inputs from {source}, batch {batch_size}, "
           f"{torch.get_num_threads()} threads; warm-up, then {passes} passes", file=sys.stderr)
