@@ -313,3 +313,14 @@ def test_a_dev_label_absent_from_train_is_named_when_the_data_are_read(tmp_path)
     with pytest.raises(TextrnnError, match=r"label\(s\) \['neutral'\] never occur"):
         train(cfg, tmp_path / "run2", quiet=True)
     assert not (tmp_path / "run").exists() and not (tmp_path / "run2").exists()
+
+
+def test_a_test_label_absent_from_train_is_named_before_training(tmp_path):
+    """The second sweep of issue 20: a test label the model cannot predict was found only after training."""
+    test = tmp_path / "test.tsv"
+    test.write_text("eggs\ta film\n")
+    cfg = tiny_classify_config(epochs=1)
+    cfg["data"]["test"] = str(test)
+    with pytest.raises(TextrnnError, match=r"test.tsv: label\(s\) \['eggs'\] never occur") as e:
+        train(cfg, tmp_path / "run", quiet=True)
+    assert "test data" in e.value.hint and not (tmp_path / "run").exists()

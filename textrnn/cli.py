@@ -78,7 +78,8 @@ def handle_errors(fn):
                 raise
             where = e.filename or "stdout"
             print(f"error: cannot write to {where}: {e.strerror}", file=sys.stderr)
-            print("hint: free some space (or write elsewhere with --output)", file=sys.stderr)
+            print("hint: free some space, or write elsewhere" + (" with --output" if where == "stdout" else ""),
+                  file=sys.stderr)
             _silence_stdout()
             raise typer.Exit(1)
 
@@ -523,8 +524,9 @@ def models():
 def info(model: str = typer.Argument(..., help="A shipped model name or a model directory.")):
     """Print a model's config and measured scores as JSON."""
     from textrnn.commands.info import model_info
+    from textrnn.commands.output import finite
 
-    print(json.dumps(model_info(model), indent=2, ensure_ascii=False))
+    print(json.dumps(finite(model_info(model)), indent=2, ensure_ascii=False))   # never NaN: not JSON
 
 
 def run():
@@ -534,7 +536,16 @@ def run():
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     for sig in (signal.SIGTERM, signal.SIGHUP):   # handled like SIGINT: clean up, a message, exit 128 + N
         signal.signal(sig, _raise_signalled)
-    app()
+    try:
+        app()
+    except OSError as e:   # outside any command: `--help` or `--version` into a full disk or a closed pipe
+        if e.errno not in WRITE_ERRNOS and not isinstance(e, BrokenPipeError):
+            raise
+        _silence_stdout()
+        if isinstance(e, BrokenPipeError):
+            sys.exit(141)
+        print(f"error: cannot write to stdout: {e.strerror}", file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from typing import Iterator
 from textrnn.errors import InputError
 
 STDIN = "-"
+MAX_LINE_BYTES = 32 * 2**20   # one input line at most (a 20 MB line peaks at ~620 MB of memory)
 EMPTY_BLOCK = "# (empty line)"  # `textrnn tag --format conll`: the block of an empty input line (a comment)
 
 
@@ -45,7 +46,11 @@ def iter_lines(paths: list[str]) -> Iterator[tuple[str, int, str]]:
             name, stream = path, (gzip.open(p, "rb") if p.suffix == ".gz" else open(p, "rb"))
         n = 0
         try:
-            for n, raw in enumerate(stream, 1):
+            while raw := stream.readline(MAX_LINE_BYTES + 1):
+                n += 1
+                if len(raw) > MAX_LINE_BYTES:   # an endless line (`< /dev/zero`) must not take the memory
+                    raise InputError(f"{name}:{n}: a line longer than {MAX_LINE_BYTES // 2**20} MB",
+                                     hint="split the text into lines (one example per line)")
                 yield name, n, decode_line(raw, name, n)
         finally:
             if path != STDIN:

@@ -35,8 +35,12 @@ def run_lock(out: Path, enabled: bool = True):
     if out.exists() and not out.is_dir():
         raise TextrnnError(f"--out {str(out)!r} is a file, not a run directory", hint="choose a directory name for --out")
     created = not out.exists()
-    out.mkdir(parents=True, exist_ok=True)
-    fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as e:   # a file in the path, a read-only folder, /proc ...
+        raise TextrnnError(f"--out {str(out)!r}: cannot make a run directory there ({e.strerror})",
+                           hint="choose a folder you can write to") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

@@ -205,7 +205,11 @@ class SentencePieceTokenizer(Tokenizer):
         self.model_proto = model_proto
         self.lowercase = lowercase
         self.normalize = normalize
+        if not model_proto:
+            raise ValueError("an empty file")
         self.sp = spm.SentencePieceProcessor(model_proto=model_proto)
+        if self.sp.get_piece_size() <= len(SPECIALS):   # an empty or cut file loads as no model at all
+            raise ValueError("no pieces")
 
     @classmethod
     def train(cls, texts: Iterable[str], max_size: int = 8000, model_type: str = "unigram", lowercase: bool = False,
@@ -276,8 +280,13 @@ def load_tokenizer(directory: Path) -> Tokenizer:
         meta = json.loads(path.read_text(encoding="utf-8"))
         kind = meta["kind"]
         if kind == "sentencepiece":
-            return SentencePieceTokenizer((Path(directory) / meta["model"]).read_bytes(), meta.get("lowercase", False),
-                                          meta.get("normalize", "none"))
+            model = Path(directory) / meta["model"]
+            try:
+                sp = SentencePieceTokenizer(model.read_bytes(), meta.get("lowercase", False), meta.get("normalize", "none"))
+            except (RuntimeError, ValueError) as e:
+                raise BundleError(f"{model}: damaged sentencepiece model ({str(e).splitlines()[0][:120]})",
+                                  hint="re-save or re-train the model") from None
+            return sp
         if kind == "word":
             return WordTokenizer(meta["vocab"], meta.get("lowercase", False), meta.get("split", "words"))
         if kind == "char":

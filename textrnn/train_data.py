@@ -56,12 +56,19 @@ def load_run_data(head, run, base: Path | None, log) -> RunData:
     d = run.data
     train = load_split(head, run.task, d.train, base, d.train_repeat)
     dev = load_split(head, run.task, d.dev, base) if d.dev else None
-    if dev is not None and hasattr(head, "labels_of"):
-        unknown = sorted(head.labels_of(dev) - head.labels_of(train))
-        if unknown:   # the model could never predict them: say so now, not after the model is built
-            raise InputError(f"{', '.join(split_paths(d.dev))}: label(s) {unknown[:10]} never occur in the training "
-                             f"data ({', '.join(split_paths(d.train))})",
-                             hint="add training examples of them, or leave them out of the dev data")
+    if hasattr(head, "labels_of"):
+        known = head.labels_of(train)
+        # the model could never predict them: say so now, not after the model is built (or trained, for test)
+        for split, paths, examples in [("dev", d.dev, dev), ("test", d.test, None)]:
+            if not paths:
+                continue
+            if examples is None:
+                examples = load_split(head, run.task, paths, base)
+            unknown = sorted(head.labels_of(examples) - known)
+            if unknown:
+                raise InputError(f"{', '.join(split_paths(paths))}: label(s) {unknown[:10]} never occur in the training "
+                                 f"data ({', '.join(split_paths(d.train))})",
+                                 hint=f"add training examples of them, or leave them out of the {split} data")
     files = ", ".join(split_paths(d.train))
     log(f"train: {len(train)} examples from {files}" + (f"; dev: {len(dev)}" if dev is not None else ""))
     return RunData(train, dev, base)

@@ -17,6 +17,7 @@ from pathlib import Path
 from textrnn.errors import InputError
 
 CHUNK = 4096  # lines held in memory at once
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")   # tabs, line breaks and other controls
 
 
@@ -37,7 +38,7 @@ def read_texts(files: list[str], input_format: str, text_field: str):
         text = obj[text_field]
         if not isinstance(text, str):
             raise InputError(f"{name}:{n}: field {text_field!r} is not a string")
-        yield text
+        yield _SURROGATE.sub("\ufffd", text)   # JSON may escape a lone surrogate ("\ud800"): not UTF-8
 
 
 def format_record(fmt: str, text: str, rec: dict | None) -> str:

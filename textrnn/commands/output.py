@@ -31,19 +31,20 @@ def json_line(obj) -> str:
     try:
         text = json.dumps(obj, ensure_ascii=False, allow_nan=False)
     except ValueError:
-        text = json.dumps(_finite(obj), ensure_ascii=False, allow_nan=False)
+        text = json.dumps(finite(obj), ensure_ascii=False, allow_nan=False)
     for raw, escaped in _JSON_BREAKS.items():
         text = text.replace(raw, escaped)
     return text
 
 
-def _finite(obj):
+def finite(obj):
+    """`obj` with every NaN or infinite float replaced by None (JSON has no NaN)."""
     if isinstance(obj, float) and not math.isfinite(obj):
         return None
     if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
+        return {k: finite(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_finite(v) for v in obj]
+        return [finite(v) for v in obj]
     return obj
 
 
@@ -96,9 +97,19 @@ def open_output(path: Path | None, force: bool = False):
     sweep_stale_temporaries(path)
     tmp = path.parent / f".{path.name}.tmp-{os.getpid()}"
     try:
-        with open(tmp, "w", encoding="utf-8", newline="\n") as f:
-            yield f
-        os.replace(tmp, path)
+        try:
+            f = open(tmp, "w", encoding="utf-8", newline="\n")
+        except OSError as e:   # a read-only or immutable folder, /proc ...
+            raise InputError(f"--output {str(path)!r}: cannot write there ({e.strerror})",
+                             hint="choose a folder you can write to") from None
+        try:
+            with f:
+                yield f
+            os.replace(tmp, path)
+        except OSError as e:
+            if e.filename is None:   # a failed write names no file: name the output, not stdout
+                e.filename = str(path)
+            raise
     finally:
         if tmp.exists():
             tmp.unlink()

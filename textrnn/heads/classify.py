@@ -36,6 +36,7 @@ from textrnn.errors import ConfigError, choose
 TASK = "classify"
 POOLINGS = ("last", "mean", "max", "attention")
 READINGS = ("head", "head_tail", "chunks")
+MAX_WIDTH, MAX_LAYERS = 4096, 16   # vector sizes and stacked layers beyond any model this machine can train
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,8 @@ class ClassifierConfig:
     def __post_init__(self):
         from textrnn.run_config import check_ranges
 
-        check_ranges(self, "model", {"embedding_dim": (1, None), "hidden_size": (1, None), "num_layers": (1, None),
+        check_ranges(self, "model", {"vocab_size": (1, None), "embedding_dim": (1, MAX_WIDTH),
+                                     "hidden_size": (1, MAX_WIDTH), "num_layers": (1, MAX_LAYERS),
                                      "dropout": (0.0, 0.95), "rnn_dropout": (0.0, 0.95)})
         choose("pooling", self.pooling, POOLINGS)
         choose("reading", self.reading, READINGS)

@@ -33,6 +33,7 @@ from textrnn.embedding import (CHAR_ENCODERS, CHAR_SPLITS, WordFeatures, WordFea
                                 spelled, word_key)
 from textrnn.encoder import Encoder, EncoderConfig
 from textrnn.errors import ConfigError, choose
+from textrnn.heads.classify import MAX_LAYERS, MAX_WIDTH
 from textrnn.heads.lm import LanguageModel, LMConfig
 
 TASK = "tag"
@@ -78,9 +79,10 @@ class TaggerConfig:
     def __post_init__(self):
         from textrnn.run_config import check_ranges
 
-        check_ranges(self, "model", {"word_dim": (1, None), "char_dim": (1, None), "char_filters": (0, None),
-                                     "char_width": (1, None), "max_word_chars": (1, None), "casing_dim": (0, None),
-                                     "hidden_size": (1, None), "num_layers": (1, None), "max_len": (1, None),
+        check_ranges(self, "model", {"vocab_size": (1, None), "word_dim": (1, MAX_WIDTH), "char_dim": (1, MAX_WIDTH),
+                                     "char_filters": (0, MAX_WIDTH), "char_width": (1, 15), "max_word_chars": (1, 256),
+                                     "casing_dim": (0, MAX_WIDTH), "hidden_size": (1, MAX_WIDTH),
+                                     "num_layers": (1, MAX_LAYERS), "max_len": (1, None), "lm_hidden_size": (0, MAX_WIDTH),
                                      "dropout": (0.0, 0.95), "rnn_dropout": (0.0, 0.95), "word_dropout": (0.0, 0.95)})
         choose("decoder", self.decoder, DECODERS)
         choose("words", self.words, WORD_STYLES)

@@ -58,6 +58,13 @@ class TranslateConfig:
     impl: str = "fused"            # encoder: fused | reference
 
     def __post_init__(self):
+        from textrnn.heads.classify import MAX_LAYERS, MAX_WIDTH
+        from textrnn.run_config import check_ranges
+
+        check_ranges(self, "model", {"vocab_size": (1, None), "embedding_dim": (1, MAX_WIDTH),
+                                     "hidden_size": (1, MAX_WIDTH), "num_layers": (1, MAX_LAYERS),
+                                     "decoder_size": (1, MAX_WIDTH), "decoder_layers": (1, MAX_LAYERS),
+                                     "max_len": (1, None)})
         choose("cell", self.cell, DECODER_CELLS)
         if self.beam < 1:
             raise ConfigError(f"model.beam must be at least 1, got {self.beam}")
