@@ -110,3 +110,18 @@ def test_an_endless_line_is_refused_with_flat_memory(tiny_model, monkeypatch):
     monkeypatch.setattr(data, "MAX_LINE_BYTES", 1000)
     r = run("classify", "-m", tiny_model, input="a film\n" + "x" * 5000 + "\n")
     assert r.exit_code == 1 and "<stdin>:2: a line longer than" in r.stderr
+
+
+def test_a_bad_set_value_is_blamed_on_the_set_option(tmp_path):
+    from tests.conftest import FIXTURES
+
+    config = tmp_path / "c.toml"
+    config.write_text(f'task = "classify"\n[data]\ntrain = "{FIXTURES / "sentiment_train.tsv"}"\n'
+                      f'dev = "{FIXTURES / "sentiment_dev.tsv"}"\n[train]\nepochs = 1\n')
+    r = run("train", config, "--out", tmp_path / "run", "--set", "train.lr=abc")
+    assert r.exit_code == 1 and "hint: fix --set train.lr=abc" in r.stderr
+
+
+def test_batch_size_has_an_upper_bound(tiny_model):
+    r = run("classify", "-m", tiny_model, "--batch-size", "100000000", input="a film\n")
+    assert r.exit_code == 2 and "4096" in r.output   # a usage error, as --batch-size 0 is

@@ -33,5 +33,6 @@ def train_from_file(config_path: Path, overrides: list[str], out: Path | None, r
         return train(config, out, resume=resume, base=Path(config_path).resolve().parent, command=command)
     except ConfigError as e:
         if e.hint is None:
-            e.hint = f"fix it in {config_path}"
+            given = [o for o in overrides if f"'{o.split('=', 1)[0].strip()}'" in e.message]
+            e.hint = f"fix --set {given[0]}" if given else f"fix it in {config_path}"   # where the value came from
         raise
