@@ -19,6 +19,10 @@ ifneq ($(VENV),)
 endif
 	$(BIN)python -m pip install -q "$(TORCH)"   # first and pinned: an unpinned torch pulls GBs of CUDA
 	$(BIN)python -m pip install -q -e ".[dev]"
+	@# a Korean font for the pictures of `textrnn inspect` (Hangul tokens on the axes); optional
+	@fc-list 2>/dev/null | grep -qi nanum || (command -v apt-get >/dev/null && (apt-get install -y -q fonts-nanum || \
+		(apt-get update -q && apt-get install -y -q fonts-nanum)) >/dev/null 2>&1) || \
+		echo "note: no Korean font installed (Debian: apt-get install fonts-nanum): Hangul in inspect pictures will be boxes"
 
 test:
 	$(BIN)python -m pytest -q

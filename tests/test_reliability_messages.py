@@ -89,7 +89,7 @@ def test_inspect_messages(tiny_model, tmp_path):
 
 @pytest.mark.parametrize("key,value,message", [
     ("dropout", 2.0, "'model.dropout' must be from 0.0 to 0.95, got 2.0"),
-    ("hidden_size", 0, "'model.hidden_size' must be 1 or more, got 0"),
+    ("hidden_size", 0, "'model.hidden_size' must be from 1 to 4096, got 0"),
 ])
 def test_model_values_are_checked_against_their_ranges(tmp_path, key, value, message):
     from textrnn.errors import ConfigError

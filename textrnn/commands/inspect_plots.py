@@ -12,20 +12,31 @@ from pathlib import Path
 ARROWS = {"forward": "→", "backward": "←"}
 
 
+# Korean tokens on the axes: matplotlib falls back from font to font (3.6+), so Hangul is drawn by
+# the first of these that is installed (`make install` adds Debian's fonts-nanum where it can)
+FONTS = ["DejaVu Sans", "NanumGothic", "Noto Sans CJK KR", "Noto Sans KR", "UnDotum"]
+
+
 def _pyplot():
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    plt.rcParams["font.family"] = FONTS
     return plt
 
 
 def save(fig, path: Path) -> None:
+    import warnings
+
     plt = _pyplot()
     tmp = path.with_name(path.name + ".tmp")
     try:
-        fig.savefig(tmp, dpi=110, format="png")
+        with warnings.catch_warnings():   # a glyph no installed font has is drawn as a box, not a warning
+            warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+            warnings.filterwarnings("ignore", message="findfont", category=UserWarning)
+            fig.savefig(tmp, dpi=110, format="png")
     finally:
         plt.close(fig)
     tmp.replace(path)
