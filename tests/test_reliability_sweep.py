@@ -125,3 +125,17 @@ def test_a_bad_set_value_is_blamed_on_the_set_option(tmp_path):
 def test_batch_size_has_an_upper_bound(tiny_model):
     r = run("classify", "-m", tiny_model, "--batch-size", "100000000", input="a film\n")
     assert r.exit_code == 2 and "4096" in r.output   # a usage error, as --batch-size 0 is
+
+
+def test_a_picture_cannot_go_to_stdout_and_resume_says_how_to_start_over(tiny_model, tmp_path):
+    r = run("inspect", "hidden", tiny_model, "a good film", "-o", "-")
+    assert r.exit_code == 1 and "--out -: this writes a file" in r.stderr and not (tmp_path / "-").exists()
+    from textrnn.errors import TextrnnError
+    from textrnn.train import train
+    from tests.conftest import tiny_classify_config
+
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "metrics.jsonl").write_text("")   # killed before its first checkpoint
+    with pytest.raises(TextrnnError, match="nothing to resume") as e:
+        train(tiny_classify_config(epochs=1), tmp_path / "run", resume=True, quiet=True)
+    assert "another --out" in e.value.hint

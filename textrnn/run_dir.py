@@ -67,7 +67,8 @@ def check_run_dir(out: Path, resume: bool) -> None:
                            hint="add --resume to continue it, or choose another --out")
     if resume and not (out / "checkpoint" / "trainer.pt").is_file():
         raise TextrnnError(f"nothing to resume in {str(out)!r} (no checkpoint/trainer.pt)",
-                           hint="start the run without --resume")
+                           hint="start the run without --resume" + (f" into another --out (or remove {str(out)!r} first)"
+                                                                     if out.exists() and any(out.iterdir()) else ""))
 
 
 def logged_epochs(path: Path) -> list[dict]:

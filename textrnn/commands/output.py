@@ -51,6 +51,8 @@ def finite(obj):
 def check_new_file(path: Path, option: str, force: bool = False) -> Path:
     """Refuse, before any work is done, a path that is a directory, exists (unless `force`), or
     whose folder is missing; `option` names the flag in the message (--output, --out, --onnx)."""
+    if str(path) == "-":   # open_output takes `-` as stdout; a picture or a model cannot go there
+        raise InputError(f"{option} -: this writes a file, not standard output", hint="give a file name")
     path = Path(path)
     if path.is_symlink():   # replacing it would replace the link, not what it points to
         raise InputError(f"{option} {str(path)!r} is a symbolic link", hint="give the path of a regular file (or a new one)")
