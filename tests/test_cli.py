@@ -184,6 +184,18 @@ def test_hello_toy_learns_hell_o():
         ["h", "→", "'e'"], ["e", "→", "'l'"], ["l", "→", "'l'"], ["l", "→", "'o'"]]
 
 
+def test_hello_honours_set_and_out(tmp_path):
+    """Issue 22, defect 1: --set and --out were silently ignored and the model thrown away."""
+    r = run("train", "--example", "hello", "--set", "model.cell=lstm", "--out", tmp_path / "hello")
+    assert r.exit_code == 0, r.output
+    assert "model kept in" in r.stderr and "inspect gates" in r.stderr and len(r.stdout.splitlines()) == 4
+    assert json.loads((tmp_path / "hello" / "model" / "config.json").read_text())["model"]["cell"] == "lstm"
+    r = run("inspect", "gates", tmp_path / "hello" / "model", "hell", "-o", tmp_path / "g.png")
+    assert r.exit_code == 0, r.output
+    r = run("train", "--example", "hello", "--set", "model.cel=lstm")
+    assert r.exit_code == 1 and "model.cel" in r.stderr
+
+
 def test_models_lists_each_test_file_of_a_split_of_several():
     from textrnn.commands.info import headline
 

@@ -323,7 +323,10 @@ def train(
     if example == "hello":
         from textrnn.commands.hello import hello
 
-        hello()
+        if config is not None or resume:
+            raise TextrnnError("--example hello trains its own config (textrnn/configs/hello.toml)",
+                               hint="leave out the config file and --resume; --set and --out apply to it")
+        hello(set_, out)
         return
     if example is not None:
         print(example_config(example), end="")

@@ -22,18 +22,25 @@ from pathlib import Path
 CONFIG = Path(__file__).resolve().parent.parent / "configs" / "hello.toml"
 
 
-def show(text: str = "hell"):
-    """Train the toy in a temporary directory; return [(character, next-character guess, probability)]."""
+def show(text: str = "hell", overrides: list[str] | None = None, out: Path | None = None):
+    """Train the toy (with `--set` overrides) in `out`, kept, or in a temporary directory; return
+    [(character, next-character guess, probability)]."""
     import torch
 
     import textrnn
-    from textrnn.config import load_toml
+    from textrnn.config import apply_overrides, load_toml
     from textrnn.train import train
 
+    config = apply_overrides(load_toml(CONFIG), overrides or [])
+    cell = config.get("model", {}).get("cell", "rnn")
     with tempfile.TemporaryDirectory(prefix="textrnn-hello-") as tmp:
-        print(f"training {CONFIG.name} (a character RNN, 16 hidden units) ...", file=sys.stderr)
-        train(load_toml(CONFIG), Path(tmp) / "run", base=CONFIG.parent, quiet=True)
-        lm = textrnn.load(Path(tmp) / "run" / "model")
+        run = Path(out) if out is not None else Path(tmp) / "run"
+        print(f"training {CONFIG.name} (a character {cell.upper()}) ...", file=sys.stderr)
+        train(config, run, base=CONFIG.parent, quiet=True)
+        lm = textrnn.load(run / "model")
+        if out is not None:
+            print(f"model kept in {run / 'model'}: look inside with `textrnn inspect hidden {run / 'model'} hell`"
+                  + (f" or `textrnn inspect gates {run / 'model'} hell`" if cell != "rnn" else ""), file=sys.stderr)
     steps = []
     ids = torch.tensor([lm.prompt_ids(text)])                 # (1, 1 + T): a line end, then the characters
     with torch.inference_mode():
@@ -45,6 +52,6 @@ def show(text: str = "hell"):
     return steps
 
 
-def hello() -> None:
-    for ch, nxt, p in show():
+def hello(overrides: list[str] | None = None, out: Path | None = None) -> None:
+    for ch, nxt, p in show(overrides=overrides, out=out):
         print(f"{ch} → {nxt!r:5} (p = {p:.2f})")
