@@ -35,7 +35,8 @@ def show(text: str = "hell", overrides: list[str] | None = None, out: Path | Non
     cell = config.get("model", {}).get("cell", "rnn")
     with tempfile.TemporaryDirectory(prefix="textrnn-hello-") as tmp:
         run = Path(out) if out is not None else Path(tmp) / "run"
-        print(f"training {CONFIG.name} (a character {cell.upper()}) ...", file=sys.stderr)
+        units = config.get("model", {}).get("hidden_size", 16)
+        print(f"training {CONFIG.name} (a character {cell.upper()}, {units} hidden units) ...", file=sys.stderr)
         train(config, run, base=CONFIG.parent, quiet=True)
         lm = textrnn.load(run / "model")
         if out is not None:
