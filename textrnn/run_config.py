@@ -97,6 +97,7 @@ class RunConfig:
 
 
 SCHEDULES = ("constant", "cosine", "plateau")
+MAX_WIDTH, MAX_LAYERS = 4096, 16   # model.* vector sizes and stacked layers: beyond any model this machine can train
 DEVICES = ("cpu", "cuda", "mps", "auto")
 PRECISIONS = ("fp32", "bf16")
 

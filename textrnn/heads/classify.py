@@ -36,7 +36,6 @@ from textrnn.errors import ConfigError, choose
 TASK = "classify"
 POOLINGS = ("last", "mean", "max", "attention")
 READINGS = ("head", "head_tail", "chunks")
-MAX_WIDTH, MAX_LAYERS = 4096, 16   # vector sizes and stacked layers beyond any model this machine can train
 
 
 @dataclass(frozen=True)
@@ -57,7 +56,7 @@ class ClassifierConfig:
     impl: str = "fused"            # fused (torch kernels) | reference (cells.py, for learning)
 
     def __post_init__(self):
-        from textrnn.run_config import check_ranges
+        from textrnn.run_config import MAX_LAYERS, MAX_WIDTH, check_ranges
 
         check_ranges(self, "model", {"vocab_size": (1, None), "embedding_dim": (1, MAX_WIDTH),
                                      "hidden_size": (1, MAX_WIDTH), "num_layers": (1, MAX_LAYERS),

@@ -33,7 +33,6 @@ from textrnn.embedding import (CHAR_ENCODERS, CHAR_SPLITS, WordFeatures, WordFea
                                 spelled, word_key)
 from textrnn.encoder import Encoder, EncoderConfig
 from textrnn.errors import ConfigError, choose
-from textrnn.heads.classify import MAX_LAYERS, MAX_WIDTH
 from textrnn.heads.lm import LanguageModel, LMConfig
 
 TASK = "tag"
@@ -77,7 +76,7 @@ class TaggerConfig:
     impl: str = "fused"            # fused (torch kernels) | reference (cells.py, for learning)
 
     def __post_init__(self):
-        from textrnn.run_config import check_ranges
+        from textrnn.run_config import MAX_LAYERS, MAX_WIDTH, check_ranges
 
         check_ranges(self, "model", {"vocab_size": (1, None), "word_dim": (1, MAX_WIDTH), "char_dim": (1, MAX_WIDTH),
                                      "char_filters": (0, MAX_WIDTH), "char_width": (1, 15), "max_word_chars": (1, 256),

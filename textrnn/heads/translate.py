@@ -58,8 +58,7 @@ class TranslateConfig:
     impl: str = "fused"            # encoder: fused | reference
 
     def __post_init__(self):
-        from textrnn.heads.classify import MAX_LAYERS, MAX_WIDTH
-        from textrnn.run_config import check_ranges
+        from textrnn.run_config import MAX_LAYERS, MAX_WIDTH, check_ranges
 
         check_ranges(self, "model", {"vocab_size": (1, None), "embedding_dim": (1, MAX_WIDTH),
                                      "hidden_size": (1, MAX_WIDTH), "num_layers": (1, MAX_LAYERS),
