@@ -533,6 +533,35 @@ def info(model: str = typer.Argument(..., help="A shipped model name or a model 
     print(json.dumps(finite(model_info(model)), indent=2, ensure_ascii=False))   # never NaN: not JSON
 
 
+@app.command()
+@handle_errors
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (default: this machine only)."),
+    port: int = typer.Option(8000, "--port", help="TCP port."),
+    models: str = typer.Option("all", "--models", help="all, or a comma list of shipped models and NAME=DIRECTORY pairs."),
+    workers: int = typer.Option(1, "--workers", help="Server processes (each loads the models)."),
+    threads: int = typer.Option(2, "--threads", min=1, max=64, help="Forward passes run at once, per process."),
+    batching: bool = typer.Option(True, "--batching/--no-batching", help="Gather concurrent requests into one forward pass."),
+    max_batch: int = typer.Option(64, "--max-batch", min=1, max=MAX_BATCH, help="Texts in one gathered forward pass."),
+    max_wait_ms: float = typer.Option(5.0, "--max-wait-ms", min=0, max=1000, help="How long a request waits for company."),
+    max_body: int = typer.Option(1_000_000, "--max-body", min=1, help="Request body size limit in bytes (413 beyond)."),
+    max_texts: int = typer.Option(256, "--max-texts", min=1, max=100_000, help="Texts per request (422 beyond)."),
+    max_chars: int = typer.Option(10_000, "--max-chars", min=1, max=10_000_000, help="Characters per text (422 beyond)."),
+    timeout: float = typer.Option(30.0, "--timeout", min=0.01, help="Seconds a request may take (504 beyond)."),
+    max_queue: int = typer.Option(4096, "--max-queue", min=1, help="Texts waiting per model (503 with Retry-After beyond)."),
+    preload: bool = typer.Option(False, "--preload", help="Load every model at start (default: on first use)."),
+):
+    """Serve models over HTTP: a JSON API under /v1 and a page at / that shows them at work."""
+    from textrnn.bundle import shipped_models
+    from textrnn.commands.serve import serve as run_server
+    from textrnn.serve.settings import Settings, parse_models
+
+    settings = Settings(models=parse_models(models, list(shipped_models())), max_body_bytes=max_body, max_texts=max_texts,
+                        max_chars=max_chars, timeout_s=timeout, max_queue=max_queue, batching=batching,
+                        max_batch=max_batch, max_wait_ms=max_wait_ms, threads=threads, preload=preload)
+    run_server(settings, host=host, port=port, workers=workers)
+
+
 def run():
     """Console-script entry point."""
     import signal
