@@ -175,6 +175,8 @@ def _errors(app: FastAPI) -> None:
         where = ".".join(str(x) for x in first.get("loc", ()) if x != "body") or "body"
         if first.get("type") == "extra_forbidden":
             return error(422, f"unknown key {where!r}", "GET /openapi.json lists each endpoint's keys")
+        if first.get("type") == "missing" and where == "body":
+            return error(400, "the request has no body", 'send a JSON object, e.g. {"text": "a fine film"}')
         if first.get("type") in ("model_attributes_type", "dict_type") and where == "body":
             return error(400, "the body must be a JSON object", 'e.g. {"text": "a fine film"}')
         msg = first.get("msg", "invalid").removeprefix("Value error, ")
@@ -187,6 +189,8 @@ def _errors(app: FastAPI) -> None:
         if e.status_code == 405:
             return error(405, f"{request.method} is not allowed on {request.url.path}",
                          "the /v1 task endpoints take POST with a JSON body", dict(e.headers or {}))
+        if e.status_code == 400:   # FastAPI could not read the body (invalid UTF-8)
+            return error(400, "malformed JSON: the body is not JSON in UTF-8", 'send a JSON object, e.g. {"text": "a fine film"}')
         return error(e.status_code, str(e.detail))
 
     @app.exception_handler(Exception)
