@@ -3,8 +3,10 @@
 A recurrent network reads a batch of 64 sentences in little more time than one (the matrix
 products get wider, the number of steps stays the length of the longest sentence), so a server
 that runs each request alone wastes most of its cores' work. As TorchServe and Triton do, each
-model has a queue: the first request waits up to `max_wait_ms` for others to arrive (or until
-`max_batch` texts are there), and the gathered texts go through the network together. The
+model has a queue: while the model is busy, requests gather there — the first waits up to
+`max_wait_ms` for others (or until `max_batch` texts are there), then waits for a free thread,
+while more gather — and the gathered texts go through the network together. An idle model runs a
+lone request at once, so batching costs a single client no latency. The
 predictors sort a batch by length and cut it into buckets of similar length (heads/*.py), so
 one long text does not make 63 short ones pay for its padding.
 
@@ -116,8 +118,8 @@ class Batcher:
 
     async def _drain(self) -> None:
         while self.jobs:
-            if self.batching:
-                await self._gather_company()
+            if self.batching and self.running:   # the model is busy: wait a little for company
+                await self._gather_company()     # (an idle model answers a lone request at once)
             await self.pool.slots.acquire()   # wait for a free thread; meanwhile more requests gather
             batch = self._take()
             if not batch:
