@@ -162,3 +162,20 @@ def test_a_fault_of_ours_is_a_500_and_the_server_keeps_serving(monkeypatch):
         assert "stderr" in body["hint"]
         c.app.state.server.batchers.clear()                   # the next request builds its queue afresh
         assert c.post("/v1/classify", json={"text": "a fine film"}).json()["result"]["label"] == "positive"
+
+
+def test_a_full_queue_is_503_with_retry_after_and_a_slow_request_504():
+    from fastapi.testclient import TestClient
+
+    from textrnn.serve.app import create_app
+    from textrnn.serve.settings import Settings
+
+    with TestClient(create_app(Settings(models={"sentiment": "sentiment"}, max_queue=2))) as c:
+        r = c.post("/v1/classify", json={"texts": ["a", "b", "c"]})
+        _error(r, 503, "busy")
+        assert r.headers["retry-after"] == "1"
+        assert c.post("/v1/classify", json={"texts": ["a", "b"]}).status_code == 200
+    with TestClient(create_app(Settings(models={"sentiment": "sentiment"}, timeout_s=0.001))) as c:
+        body = _error(c.post("/v1/classify", json={"text": "a fine film"}), 504, "longer than 0.001 s")
+        assert "--timeout" in body["hint"]
+        assert c.get("/health").status_code == 200
