@@ -23,6 +23,8 @@ class DataConfig:
     dev: str | tuple[str, ...] = ""    # selects the best epoch; empty: the last epoch is kept
     test: str | tuple[str, ...] = ""   # scored once, with the best model, for the final report
     train_repeat: tuple[int, ...] = ()   # times each train file is read per epoch (domain balancing); () once each
+    labels: tuple[str, ...] = ()         # classify: keep only examples of these labels, in every split (the polar
+                                         # tweets of a negative/neutral/positive corpus); () keeps all
 
     def __post_init__(self):
         for name in ("train", "dev", "test"):
@@ -31,6 +33,10 @@ class DataConfig:
                 object.__setattr__(self, name, value := tuple(value))
             if not isinstance(value, (str, tuple)) or (isinstance(value, tuple) and not all(isinstance(v, str) for v in value)):
                 raise ConfigError(f"config key 'data.{name}' must be a path or a list of paths, got {value!r}")
+        if isinstance(self.labels, list):
+            object.__setattr__(self, "labels", tuple(self.labels))
+        if not isinstance(self.labels, tuple) or not all(isinstance(v, str) and v for v in self.labels):
+            raise ConfigError(f"config key 'data.labels' must be a list of label names, got {self.labels!r}")
 
 
 @dataclass(frozen=True)

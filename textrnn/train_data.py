@@ -22,9 +22,10 @@ def split_paths(spec) -> list[str]:
     return [spec] if isinstance(spec, str) else list(spec)
 
 
-def load_split(head, task: str, spec, base: Path | None = None, repeat=()):
+def load_split(head, task: str, spec, base: Path | None = None, repeat=(), labels=()):
     """A data split (a path or a list of paths) for training, through Arrow tables and their cache
-    (corpus.py); a list is concatenated, each file read `repeat[i]` times (default once)."""
+    (corpus.py); a list is concatenated, each file read `repeat[i]` times (default once). With
+    `labels` (classification), only the examples of those labels are kept."""
     from textrnn.corpus import examples, load_table
 
     specs = split_paths(spec)
@@ -37,7 +38,17 @@ def load_split(head, task: str, spec, base: Path | None = None, repeat=()):
         times = repeat[i] if repeat else 1
         if times < 1:
             raise ConfigError(f"data.train_repeat: {s!r} would be read {times} times", hint="use whole numbers ≥ 1")
-        tables += [load_table(task, s, path, head.read_data)] * times
+        table = load_table(task, s, path, head.read_data)
+        if labels:
+            if task != "classify":
+                raise ConfigError("data.labels applies to classification data only", hint="remove it from [data]")
+            keep = set(labels)
+            # in memory: a cache file would land among the table's own files in the Arrow cache (corpus.py)
+            table = table.filter(lambda batch: [x in keep for x in batch["label"]], batched=True, keep_in_memory=True)
+            if len(table) == 0:
+                raise ConfigError(f"{s}: no example has a label among data.labels = {sorted(keep)}",
+                                  hint="data.labels names the labels to keep, as the data file writes them")
+        tables += [table] * times
     if len(tables) == 1:
         return examples(task, tables[0])
     from datasets import concatenate_datasets
@@ -54,8 +65,8 @@ class RunData:
 
 def load_run_data(head, run, base: Path | None, log) -> RunData:
     d = run.data
-    train = load_split(head, run.task, d.train, base, d.train_repeat)
-    dev = load_split(head, run.task, d.dev, base) if d.dev else None
+    train = load_split(head, run.task, d.train, base, d.train_repeat, d.labels)
+    dev = load_split(head, run.task, d.dev, base, labels=d.labels) if d.dev else None
     if hasattr(head, "labels_of"):
         known = head.labels_of(train)
         # the model could never predict them: say so now, not after the model is built (or trained, for test)
@@ -63,7 +74,7 @@ def load_run_data(head, run, base: Path | None, log) -> RunData:
             if not paths:
                 continue
             if examples is None:
-                examples = load_split(head, run.task, paths, base)
+                examples = load_split(head, run.task, paths, base, labels=d.labels)
             unknown = sorted(head.labels_of(examples) - known)
             if unknown:
                 raise InputError(f"{', '.join(split_paths(paths))}: label(s) {unknown[:10]} never occur in the training "
@@ -82,10 +93,10 @@ def score_splits(head, run, predictor, base: Path | None, log) -> dict:
         spec = getattr(run.data, split)
         if not spec:
             continue
-        out[split] = head.evaluate(predictor, load_split(head, run.task, spec, base))
+        out[split] = head.evaluate(predictor, load_split(head, run.task, spec, base, labels=run.data.labels))
         log(split, out[split])
         if len(split_paths(spec)) > 1:
-            out[f"{split}_files"] = {s: head.evaluate(predictor, load_split(head, run.task, s, base))
+            out[f"{split}_files"] = {s: head.evaluate(predictor, load_split(head, run.task, s, base, labels=run.data.labels))
                                      for s in split_paths(spec)}
     return out
 

@@ -87,7 +87,8 @@ def shipped_dev_score(target: Path, final: dict, key: str, base: Path):
     from textrnn.train_data import load_split
 
     head = head_module(final["task"])
-    score = head.evaluate(textrnn.load(target), load_split(head, final["task"], final["data"]["dev"], base))[key]
+    score = head.evaluate(textrnn.load(target), load_split(head, final["task"], final["data"]["dev"], base,
+                                                               labels=tuple(final["data"].get("labels", ()))))[key]
     print(f"the shipped model was selected on other dev data; on this run's dev it scores {key} {score:.4f}",
           file=sys.stderr)
     return score

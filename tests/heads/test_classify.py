@@ -152,6 +152,32 @@ def test_training_on_several_files_balanced_and_scored_file_by_file(tmp_path):
         train(cfg, tmp_path / "bad2", quiet=True)
 
 
+def test_data_labels_keeps_only_the_named_labels_in_every_split(tmp_path):
+    """`data.labels`: a three-class corpus (the tweets' negative/neutral/positive) read as two classes."""
+    import textrnn
+    from textrnn.heads import classify
+    from textrnn.train import train
+    from textrnn.train_data import load_split
+
+    three = tmp_path / "three.tsv"
+    three.write_text((FIXTURES / "sentiment_train.tsv").read_text(encoding="utf-8")
+                     + "neutral\tit opens on friday\nneutral\tthe film runs two hours\n", encoding="utf-8")
+    rows = load_split(classify, "classify", str(three), labels=("negative", "positive"))
+    assert {label for label, _ in rows} == {"negative", "positive"}
+    assert len(rows) == len(load_split(classify, "classify", str(three))) - 2
+    cfg = tiny_classify_config(epochs=1)
+    cfg["data"] = {"train": str(three), "dev": str(three), "test": str(three), "labels": ["negative", "positive"]}
+    final = train(cfg, tmp_path / "run", quiet=True)
+    assert textrnn.load(tmp_path / "run" / "model").labels == ["negative", "positive"]
+    assert final["test"]["n"] == len(rows)
+    cfg["data"]["labels"] = ["good"]
+    with pytest.raises(ConfigError, match="no example has a label among data.labels"):
+        train(cfg, tmp_path / "bad", quiet=True)
+    cfg["data"]["labels"] = "negative"
+    with pytest.raises(ConfigError, match="data.labels"):
+        train(cfg, tmp_path / "bad2", quiet=True)
+
+
 @pytest.mark.parametrize("reading", ["head", "head_tail", "chunks"])
 def test_long_texts_are_clipped_to_words_without_changing_the_ids(reading):
     """A long text is tokenized only as far as its first (and last) max_len + 1 words: same ids."""
