@@ -23,18 +23,16 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tools.common import corpora, machine_line, publish, tune_tfidf  # noqa: E402
+from tools.common import corpora, machine_line, publish, speed, tune_tfidf, with_reading  # noqa: E402
 
 READINGS = [("head", 128, 0), ("head", 256, 0), ("head", 512, 0), ("head_tail", 256, 0), ("head_tail", 512, 0),
             ("chunks", 512, 256), ("chunks", 1024, 256), ("chunks", 2048, 256)]   # reading, max_len, chunk_len
@@ -89,18 +87,6 @@ def labels_of(predictor, texts: list[str]) -> list[str]:
     return [r["label"] if r else "ham" for r in predictor.predict(texts)]
 
 
-def speed(predictor, texts: list[str], passes: int) -> tuple[float, float]:
-    from textrnn.commands.benchmark import mean_ci
-
-    predictor.predict(texts[:256])   # warm-up
-    rates = []
-    for _ in range(passes):
-        t0 = time.perf_counter()
-        predictor.predict(texts)
-        rates.append(len(texts) / (time.perf_counter() - t0))
-    return mean_ci(rates)
-
-
 def prose() -> dict:
     """Ordinary text of a third kind: SST-2 test sentences (film reviews), UD English EWT test
     sentences (web text: reviews, blogs, newsgroups, e-mail), WikiText-2 test paragraphs (as given,
@@ -125,17 +111,6 @@ def enron_style(text: str) -> str:
     from textrnn.tokenizer import split_punct
 
     return split_punct(text.lower())
-
-
-def with_reading(predictor, reading: str, max_len: int, chunk_len: int = 0):
-    """The same weights, reading long texts another way (the classifier's `reading`, `max_len`, `chunk_len`)."""
-    from textrnn.heads.classify import Predictor
-
-    p = Predictor(predictor.model, predictor.tokenizer, predictor.metrics)
-    p.config = dataclasses.replace(predictor.config, reading=reading, max_len=max_len,
-                                   chunk_len=chunk_len or predictor.config.chunk_len)
-    p.model.config = p.config
-    return p
 
 
 def old_model(rev: str, tmp: str) -> Path:

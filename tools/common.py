@@ -3,6 +3,7 @@ one section of docs/BENCHMARKS.md."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import platform
 import sys
@@ -63,3 +64,26 @@ def tune_tfidf(train: list[tuple[str, str]], dev: list[tuple[str, str]], make, g
                 best = (acc, vec, clf, f"ngrams {ngram[0]}-{ngram[1]}, {g}")
     _, vec, clf, setting = best
     return (lambda texts: list(clf.predict(vec.transform(texts)))), setting
+
+
+def speed(predictor, texts: list[str], passes: int) -> tuple[float, float]:
+    from textrnn.commands.benchmark import mean_ci
+
+    predictor.predict(texts[:256])   # warm-up
+    rates = []
+    for _ in range(passes):
+        t0 = time.perf_counter()
+        predictor.predict(texts)
+        rates.append(len(texts) / (time.perf_counter() - t0))
+    return mean_ci(rates)
+
+
+def with_reading(predictor, reading: str, max_len: int, chunk_len: int = 0):
+    """The same weights, reading long texts another way (the classifier's `reading`, `max_len`, `chunk_len`)."""
+    from textrnn.heads.classify import Predictor
+
+    p = Predictor(predictor.model, predictor.tokenizer, predictor.metrics)
+    p.config = dataclasses.replace(predictor.config, reading=reading, max_len=max_len,
+                                   chunk_len=chunk_len or predictor.config.chunk_len)
+    p.model.config = p.config
+    return p
