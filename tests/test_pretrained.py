@@ -19,7 +19,6 @@ def test_sentiment_examples():
     assert [g["label"] for g in got] == ["positive", "negative"]
 
 
-@pytest.mark.skipif("spam" not in SHIPPED, reason="not shipped")
 # The shipped `sentiment` on the hand-written sentences of tests/fixtures/sentiment_hard.tsv
 # (negation, contrast, intensity): a floor that can only go up. Raise it when a better model ships.
 HARD_FLOOR = 36 / 42   # the three-BiLSTM SST-2 ensemble (2026-12-01)
@@ -34,6 +33,7 @@ def test_sentiment_on_hard_sentences_stays_above_its_floor():
     assert right / len(rows) >= HARD_FLOOR - 1e-9, f"{right} of {len(rows)} right"
 
 
+@pytest.mark.skipif("spam" not in SHIPPED, reason="not shipped")
 def test_spam_examples():
     got = textrnn.load("spam").predict([
         "WINNER!! You have won a FREE prize of £1000. Call 09061701461 now to claim. T&C apply",
