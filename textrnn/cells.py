@@ -25,7 +25,8 @@ def rnn_step(x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor, b_h
     return h_new, {}
 
 
-def gru_step(x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor, b_hh: Tensor) -> tuple[Tensor, dict]:
+def gru_step(x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor, b_hh: Tensor,
+             candidate: bool = False) -> tuple[Tensor, dict]:
     """Gated recurrent unit (Cho et al. 2014), in torch's formulation (gate order r, z, n):
 
         r_t = σ(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr)          reset gate
@@ -33,7 +34,17 @@ def gru_step(x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor, b_h
         n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t-1} + b_hn))  candidate state
         h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t-1}
 
-    x (B, I), h (B, D) → h_t (B, D) and the gates {"reset", "update"} (B, D).
+    Two conventions to know before comparing with a book:
+    - update gate: here z_t = 1 keeps the past (h_t = h_{t-1}) and z_t = 0 takes the candidate.
+      Cho et al. write it the same way, but many textbooks and blogs (Chung et al. 2014, the
+      Wikipedia article, Olah's "Understanding LSTMs") write h_t = (1 − z_t) ⊙ h_{t-1} + z_t ⊙ n_t,
+      where z_t = 1 takes the candidate: the same model with the gate read the other way round.
+    - reset gate: here (torch, cuDNN) r_t multiplies W_hn h_{t-1} + b_hn, after the matrix
+      product; Cho et al. reset the state before it, n_t = tanh(W_in x_t + W_hn (r_t ⊙ h_{t-1})).
+      That is a different function: weights trained one way do not give the same numbers the other.
+
+    x (B, I), h (B, D) → h_t (B, D) and the gates {"reset": r_t, "update": z_t}, each (B, D);
+    with `candidate=True` the dict also holds "candidate" n_t (B, D), for inspection.
     """
     gi = x @ w_ih.T + b_ih                                  # (B, 3D)
     gh = h @ w_hh.T + b_hh                                  # (B, 3D)
@@ -41,12 +52,13 @@ def gru_step(x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor, b_h
     h_r, h_z, h_n = gh.chunk(3, 1)
     r = torch.sigmoid(i_r + h_r)                            # (B, D) how much of the past feeds the candidate
     z = torch.sigmoid(i_z + h_z)                            # (B, D) how much of the past is kept as it was
-    n = torch.tanh(i_n + r * h_n)                           # (B, D)
-    h_new = (1 - z) * n + z * h                             # (B, D)
-    return h_new, {"reset": r, "update": z}
+    n = torch.tanh(i_n + r * h_n)                           # (B, D) the candidate: r applied after W_hn
+    h_new = (1 - z) * n + z * h                             # (B, D) z = 1 keeps the past
+    return h_new, ({"reset": r, "update": z, "candidate": n} if candidate else {"reset": r, "update": z})
 
 
-def lstm_step(x: Tensor, state: tuple[Tensor, Tensor], w_ih: Tensor, w_hh: Tensor, b_ih: Tensor, b_hh: Tensor):
+def lstm_step(x: Tensor, state: tuple[Tensor, Tensor], w_ih: Tensor, w_hh: Tensor, b_ih: Tensor, b_hh: Tensor,
+              candidate: bool = False) -> tuple[tuple[Tensor, Tensor], dict]:
     """Long short-term memory (Hochreiter & Schmidhuber 1997; forget gate: Gers et al. 2000),
     in torch's gate order i, f, g, o:
 
@@ -57,7 +69,13 @@ def lstm_step(x: Tensor, state: tuple[Tensor, Tensor], w_ih: Tensor, w_hh: Tenso
         c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t                         the cell state: a sum, so gradients flow
         h_t = o_t ⊙ tanh(c_t)
 
-    x (B, I), state (h, c) each (B, D) → (h_t, c_t) and the gates {"input", "forget", "output"} (B, D).
+    x (B, I), state (h_{t-1}, c_{t-1}) each (B, D) → two things:
+    - the new state (h_t, c_t), each (B, D), which the next step reads;
+    - a dict of what the step computed on the way, each (B, D): "input" i_t, "forget" f_t and
+      "output" o_t (the three gates, in (0, 1)) and "cell" c_t (the new cell state again, for
+      inspection); with `candidate=True` also "candidate" g_t, the values offered to the cell,
+      in (−1, 1). (Off by default: the encoder stacks every entry over time, and g_t is needed
+      only to look at it.)
     """
     h, c = state
     gates = x @ w_ih.T + b_ih + h @ w_hh.T + b_hh           # (B, 4D)
@@ -65,8 +83,14 @@ def lstm_step(x: Tensor, state: tuple[Tensor, Tensor], w_ih: Tensor, w_hh: Tenso
     i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
     c_new = f * c + i * g                                   # (B, D)
     h_new = o * torch.tanh(c_new)                           # (B, D)
-    return (h_new, c_new), {"input": i, "forget": f, "output": o, "cell": c_new}
+    seen = {"input": i, "forget": f, "output": o, "cell": c_new}
+    if candidate:
+        seen["candidate"] = g
+    return (h_new, c_new), seen
 
+
+# What a step returns besides its gates: values to inspect, but not gates (no 0-closed/1-open reading).
+NOT_GATES = ("candidate", "cell")
 
 # cell name → (step function, number of gates G, whether the state is an (h, c) pair)
 STEPS = {"rnn": (rnn_step, 1, False), "gru": (gru_step, 3, False), "lstm": (lstm_step, 4, True)}
