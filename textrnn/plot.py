@@ -3,8 +3,10 @@
 Three panels per run, one point per epoch:
 1. training loss, and the dev loss when the head reports one;
 2. the dev headline metric (accuracy, F1, BLEU, perplexity ...), best epoch marked;
-3. gradient norm before clipping (log scale) and learning rate: a norm that collapses towards 0
-   means vanishing gradients, spikes mean exploding ones.
+3. gradient norm before clipping (log scale, the clip threshold dashed) and learning rate: a norm
+   that collapses towards 0 means vanishing gradients, spikes mean exploding ones;
+4. how many steps of each epoch clipping rescaled (runs that log `clipped_steps`).
+Panels 3 and 4 are left out for runs that did not log what they draw.
 
 Written at the end of `textrnn train` and on demand by `textrnn plot RUN_DIR` (also during a run).
 
@@ -121,7 +123,11 @@ def plot_run(run_dir: str | Path, out: str | Path | None = None, note=print_note
     out = Path(out) if out else run_dir / "curves.png"
     headline = headline_of(run_dir, records)
 
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+    grads = series(records, lambda r: r.get("grad_norm"))
+    clipped = series(records, lambda r: r.get("clipped_steps"))
+    panels = 2 + bool(grads[1]) + bool(clipped[1])    # runs from before gradient norms were logged: no empty panel
+    fig, axes = plt.subplots(1, panels, figsize=(4.4 * panels, 3.6), squeeze=False)
+    axes = axes[0]
     ax = axes[0]
     ax.plot(*series(records, lambda r: r.get("train_loss"), "train_loss",
                     lambda m: note(f"{where}: {m}")), "o-", label="train loss")
@@ -144,29 +150,76 @@ def plot_run(run_dir: str | Path, out: str | Path | None = None, note=print_note
         ax.set_title("no dev scores")
     ax.set_xlabel("epoch")
 
-    ax = axes[2]
-    xs, ys = series(records, lambda r: r.get("grad_norm"))
-    if ys:
-        ax.semilogy(xs, [max(y, 1e-12) for y in ys], "o-", color="tab:red", label="gradient norm")
-        ax.set_ylabel("gradient norm (before clipping)")
-    else:  # runs from before gradient norms were logged
-        ax.text(0.5, 0.5, "no gradient norms logged", ha="center", va="center", transform=ax.transAxes, color="grey")
-        ax.set_yticks([])
-    ax2 = ax.twinx()
-    ax2.plot(*series(records, lambda r: r.get("lr"), "lr", lambda m: note(f"{where}: {m}")), ":", color="tab:purple", label="learning rate")
-    ax2.set_ylabel("learning rate (end of epoch)")
-    ax.set_xlabel("epoch")
-    ax.set_title("gradients and learning rate")
+    lr = series(records, lambda r: r.get("lr"), "lr", lambda m: note(f"{where}: {m}"))
+    if grads[1]:
+        _gradients_panel(axes[2], grads, lr, records)
+    if clipped[1]:
+        _clipping_panel(axes[-1], clipped, records)
 
     from matplotlib.ticker import MaxNLocator
 
     for a in axes:
         a.grid(alpha=0.3)
         a.xaxis.set_major_locator(MaxNLocator(integer=True))
-    fig.suptitle(str(run_dir), fontsize=9)
+    fig.suptitle(run_title(run_dir), fontsize=10)
     fig.tight_layout()
     tmp = out.with_name(out.name + ".tmp")
     fig.savefig(tmp, dpi=100, format="png")
     plt.close(fig)
     tmp.replace(out)
     return out
+
+
+def run_title(run_dir: Path) -> str:
+    """What was trained, from the run's model/config.json (task, cell, size), else the run's folder name —
+    never an absolute path, which says where the run lives on one machine and nothing about it."""
+    try:
+        cfg = json.loads((run_dir / "model" / "config.json").read_text(encoding="utf-8"))
+        task, m = cfg["task"], cfg["model"]
+        layers = m.get("num_layers", 1)
+        shape = (f"{m['cell'].upper()}, {layers} layer{'s' * (layers > 1)} of {m['hidden_size']}"
+                 + (", bidirectional" if m.get("bidirectional") else ""))
+        return f"{run_dir.resolve().name}: {task}, {shape}"
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return run_dir.resolve().name
+
+
+def _gradients_panel(ax, grads, lr, records) -> None:
+    """Gradient norm (log scale, left axis) and learning rate (right axis), one legend for both. A
+    learning rate that never changes is drawn on an axis from 0, not magnified into a slope of noise."""
+    lines = ax.semilogy(grads[0], [max(y, 1e-12) for y in grads[1]], "o-", color="tab:red",
+                        label="gradient norm (mean before clipping)")
+    clip = next((number(r.get("clip")) for r in reversed(records) if number(r.get("clip"))), None)
+    if clip:
+        lines += [ax.axhline(clip, color="tab:red", ls="--", lw=0.8, label=f"clip = {clip:g}")]
+    ax.set_ylabel("gradient norm")
+    ax.set_xlabel("epoch")
+    ax.set_title("gradients and learning rate")
+    if lr[1]:
+        ax2 = ax.twinx()
+        lines += ax2.plot(*lr, ":", color="tab:purple", label="learning rate (right axis)")
+        lo, hi = min(lr[1]), max(lr[1])
+        if hi > 0 and hi - lo <= 0.01 * hi:        # constant: show it as the flat line it is
+            ax2.set_ylim(0, 1.5 * hi)
+        ax2.set_ylabel("learning rate (end of epoch)")
+    ax.legend(lines, [line.get_label() for line in lines], fontsize=8, loc="best")
+
+
+def _clipping_panel(ax, clipped, records) -> None:
+    """How many optimisation steps of each epoch had a gradient norm above `clip` (and were rescaled)."""
+    steps = {r["epoch"]: number(r.get("step")) for r in records}
+    xs, ys = clipped
+    ax.bar(xs, ys, color="tab:orange", width=0.6)
+    per_epoch = [steps.get(x) for x in xs]
+    if all(per_epoch):   # the record's "step" is cumulative: the steps of epoch e are step_e − step_{e−1}
+        totals = [b - a for a, b in zip([0.0] + per_epoch[:-1], per_epoch)]
+        for x, y, n in zip(xs, ys, totals):
+            ax.annotate(f"{y:g}/{n:g}", (x, y), ha="center", va="bottom", fontsize=7, xytext=(0, 2),
+                        textcoords="offset points")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("steps clipped")
+    clip = next((number(r.get("clip")) for r in reversed(records) if number(r.get("clip"))), None)
+    ax.set_title(f"gradient clipping at {clip:g}: steps rescaled" if clip else "gradient clipping (off)")

@@ -6,7 +6,8 @@ A run directory holds:
     model/           the best model so far on the dev set (a bundle: what you use)
     checkpoint/      the last finished epoch: bundle + trainer.pt (optimizer, RNG, history),
                      from which `--resume` continues after a crash
-    metrics.jsonl    one JSON line per epoch: train loss, dev scores, learning rate, time
+    metrics.jsonl    one JSON line per epoch: train loss, dev scores, learning rate, time, the mean
+                     gradient norm before clipping and how many steps clipping rescaled
 
 The loop: AdamW (or SGD), gradient-norm clipping (the standard cure for exploding gradients,
 Pascanu et al. 2013), a dev evaluation each epoch, early stopping after `patience` epochs
@@ -254,6 +255,7 @@ class Trainer:
             ep["loss_sum"] += loss.item()
             ep["norm_sum"] += float(norm)
             ep["norm_n"] += 1
+            ep["clipped"] = ep.get("clipped", 0) + int(bool(tc.clip) and float(norm) > tc.clip)   # clipping fired
             ep["n_batches"] += 1
             bar.update(task, advance=1, loss=ep["loss_sum"] / ep["n_batches"])
             if tc.checkpoint_every and state["step"] % tc.checkpoint_every == 0 and ep["done"] < self.steps_per_epoch:
@@ -271,6 +273,7 @@ class Trainer:
         return {"epoch": epoch, "step": state["step"], "train_loss": ep["loss_sum"] / max(1, n_batches),
                 "lr": opt.param_groups[0]["lr"], "seconds": round(ep["seconds"] + time.time() - t0, 1),
                 "grad_norm": ep["norm_sum"] / max(1, ep["norm_n"]),
+                "clip": tc.clip, "clipped_steps": ep.get("clipped", 0),   # steps whose gradient norm exceeded clip
                 "grad_norms": {k: v / samples for k, v in ep["grad_sums"].items()},
                 "skipped_steps": state["skipped_steps"]}
 
