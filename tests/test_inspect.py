@@ -9,8 +9,8 @@ import textrnn
 from textrnn.encoder import Encoder, EncoderConfig
 from textrnn.errors import InputError, TextrnnError
 from textrnn.heads.classify import Classifier, ClassifierConfig, Predictor
-from textrnn.inspect import (gate_activations, hidden_states, model_gradients, pca_2d, read, synthetic_gradients,
-                             tap_steps)
+from textrnn.inspect import (gate_activations, hidden_states, model_gradients, pca_2d, read, select_units,
+                             synthetic_gradients, tap_steps)
 from textrnn.tokenizer import SPECIALS, WordTokenizer
 from textrnn.word_vectors import WordVectors
 
@@ -42,6 +42,11 @@ def test_reference_gates_reproduce_the_fused_encoder(tiny_model):
         torch.testing.assert_close(d["hidden_norm"], h.norm(dim=1), atol=1e-5, rtol=0)
         for values in d["gates"].values():
             assert values.shape == (5, D) and 0 < values.min() and values.max() < 1
+        c_prev = torch.cat([torch.zeros(1, D), d["cell"][:-1]])                 # c_{t-1}, the backward's in text order
+        if d["direction"] == "forward":                                         # c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t
+            g = d["gates"]
+            torch.testing.assert_close(d["cell"], g["forget"] * c_prev + g["input"] * d["candidate"],
+                                       atol=1e-5, rtol=0)
 
 
 def test_gru_gates_and_rnn_has_none():
@@ -50,7 +55,7 @@ def test_gru_gates_and_rnn_has_none():
     assert result["gates"] == ["reset", "update"] and result["max_diff"] < 1e-5
     assert [(d["layer"], d["direction"]) for d in result["directions"]] == \
         [(0, "forward"), (0, "backward"), (1, "forward"), (1, "backward")]
-    assert "cell_norm" not in result["directions"][0]
+    assert "cell_norm" not in result["directions"][0] and result["directions"][0]["candidate"].shape == (3, 5)
     with pytest.raises(InputError, match="no gates"):
         gate_activations(read(untrained_classifier("rnn"), "a fine film"))
 
@@ -184,3 +189,31 @@ def test_tied_adaptive_vocabulary_vectors_come_through_embed():
     ids = torch.tensor([[5, 12, 20]])                                           # one from each cluster
     torch.testing.assert_close(vectors.table[ids[0]], model.vocab.embed(ids)[0].detach())
     assert vectors.table.shape == (tk.vocab_size, 8)
+
+
+def test_select_units_by_variance_or_index():
+    values = torch.tensor([[0.5, 0.9, 0.1, 0.5],
+                           [0.5, 0.1, 0.2, 0.6],
+                           [0.5, 0.9, 0.1, 0.4]])                               # (T, D)
+    assert select_units(values, 2).tolist() == [1, 3]                         # the units that move most, most first
+    assert select_units(values, 9).tolist() == [1, 3, 2, 0]                   # at most D
+    assert select_units(values, 2, "index").tolist() == [0, 1]
+    assert select_units(values[:1], 2).tolist() == [0, 1]                     # one token: nothing varies, keep order
+    with pytest.raises(ValueError):
+        select_units(values, 2, "mean")
+
+
+def test_hidden_states_one_direction():
+    """--direction forward keeps the left-to-right half: the state at t has read tokens 1 … t only."""
+    p = untrained_classifier("gru")
+    both = hidden_states(read(p, "a fine film"))
+    fwd = hidden_states(read(p, "a fine film"), "forward")
+    bwd = hidden_states(read(p, "a fine film"), "backward")
+    torch.testing.assert_close(torch.cat([fwd["states"], bwd["states"]], 1), both["states"])
+    prefix = hidden_states(read(p, "a fine"), "forward")["states"]             # the text cut after "fine"
+    torch.testing.assert_close(fwd["states"][:2], prefix)                     # same states: the future is unread
+    assert not torch.allclose(bwd["states"][:2], hidden_states(read(p, "a fine"), "backward")["states"])
+    with pytest.raises(InputError, match="one direction only"):
+        hidden_states(read(untrained_classifier("gru", bidirectional=False), "a fine film"), "backward")
+    with pytest.raises(InputError, match="unknown direction"):
+        hidden_states(read(p, "a fine film"), "sideways")

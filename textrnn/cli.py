@@ -376,14 +376,17 @@ def inspect_gates(
     text: str = typer.Argument(..., help="The text to read."),
     out: Path = typer.Option(Path("gates.png"), "--out", "-o", help="The PNG to write."),
     layer: int = typer.Option(0, "--layer", help="Which encoder layer to plot (0 reads the word vectors)."),
-    units: int = typer.Option(32, "--units", help="How many units (from the first) each heatmap shows."),
+    units: int = typer.Option(32, "--units", help="How many units each heatmap shows."),
+    sort: str = typer.Option("variance", "--sort", help="Which units: variance (those whose value changes most over "
+                                                        "the text, most first; each heatmap its own) or index (0, 1, 2 ...)."),
     force: bool = typer.Option(False, "--force", help=FORCE_HELP),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ):
-    """Gate activations per token and unit (LSTM input/forget/output and cell state; GRU reset/update)."""
+    """Gate activations per token and unit (LSTM input/forget/output, candidate and cell state; GRU reset/update,
+    where update = 1 keeps the past)."""
     from textrnn.commands.inspect import gates
 
-    gates(model, text, out, force=force, as_json=as_json, layer=layer, units=units)
+    gates(model, text, out, force=force, as_json=as_json, layer=layer, units=units, sort=sort)
 
 
 class InspectCell(str, Enum):
@@ -440,13 +443,15 @@ def inspect_hidden(
     model: str = typer.Argument(..., help="A shipped model name or a model directory."),
     text: str = typer.Argument(..., help="The text to read."),
     out: Path = typer.Option(Path("hidden.png"), "--out", "-o", help="The PNG to write."),
+    direction: str = typer.Option("both", "--direction", help="A bidirectional encoder's both halves joined, or "
+                                                              "forward (has read up to each token) or backward alone."),
     force: bool = typer.Option(False, "--force", help=FORCE_HELP),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ):
     """The hidden-state trajectory: the encoder output's norm per token and its path in 2-D (PCA)."""
     from textrnn.commands.inspect import hidden
 
-    hidden(model, text, out, force=force, as_json=as_json)
+    hidden(model, text, out, force=force, as_json=as_json, direction=direction)
 
 
 @inspect_app.command("attention")
@@ -463,6 +468,51 @@ def inspect_attention(
     from textrnn.commands.inspect import attention
 
     attention(model, text, out, force=force, as_json=as_json, beam=beam)
+
+
+@inspect_app.command("activations")
+@handle_errors
+def inspect_activations(
+    out: Path = typer.Option(Path("activations.png"), "--out", "-o", help="The PNG to write."),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+):
+    """σ and tanh with their derivatives, and the product of many derivatives: why gradients vanish."""
+    from textrnn.commands.inspect_activations import activations
+
+    activations(out, force=force, as_json=as_json)
+
+
+@inspect_app.command("step")
+@handle_errors
+def inspect_step(
+    model: str = typer.Argument(..., help="A shipped model name or a model directory."),
+    text: str = typer.Argument(..., help="The text whose first token is read."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+):
+    """One recurrent step by hand: h_1 from cells.py with the model's own weights, beside torch's fused layer."""
+    from textrnn.commands.inspect_step import step
+
+    step(model, text, as_json=as_json)
+
+
+@app.command()
+@handle_errors
+def longrange(
+    cells: str = typer.Option("rnn,gru,lstm", "--cells", help="Comma-separated cells to train: rnn, gru, lstm."),
+    distances: str = typer.Option("20,50,100", "--distances", help="Sequence lengths the key must be carried over."),
+    layers: str = typer.Option("1", "--layers", help="Comma-separated layer counts, e.g. 1,2 (1 to 4)."),
+    directions: str = typer.Option("1", "--directions", help="1 (left to right), 2 (bidirectional) or 1,2."),
+    runs: Path = typer.Option(Path("runs/longrange"), "--runs", help="Where each model's run directory goes."),
+    out: Path = typer.Option(Path("longrange.png"), "--out", "-o", help="The PNG to write (accuracy and gradients)."),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
+    quick: bool = typer.Option(False, "--quick", help="Seconds of training per model instead of about a minute: "
+                                                      "checks that it runs; its numbers are not the full run's."),
+):
+    """Remember the first symbol over 20, 50, 100 steps: rnn, gru and lstm trained on one task, compared."""
+    from textrnn.commands.longrange import longrange as run
+
+    run(cells, distances, layers, directions, runs, out, force=force, quick=quick)
 
 
 @app.command()

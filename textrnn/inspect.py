@@ -236,14 +236,16 @@ def gate_activations(reading: Reading) -> dict:
     """Every gate of every unit at every token, from the reference cells on the model's weights.
 
     Returns {"cell", "gates": names, "hidden_size", "max_diff", "directions": [{"layer",
-    "direction", "gates": {name: (T, D)}, "hidden_norm": (T,), and for an LSTM "cell" (T, D)
-    and "cell_norm" (T,)}]}.
+    "direction", "gates": {name: (T, D)}, "candidate": (T, D), "hidden_norm": (T,), and for an
+    LSTM "cell" (T, D) and "cell_norm" (T,)}]}. The candidate is the LSTM's g_t (the values
+    offered to the cell) or the GRU's n_t (the state offered to replace h_{t-1}), in (−1, 1).
 
     - LSTM: input gate i_t (how much new content is written into the cell), forget gate f_t (how
       much of the cell state is kept), output gate o_t (how much of the cell is shown as h_t);
       and ‖c_t‖, the size of the cell state, the LSTM's memory.
     - GRU: reset gate r_t (how much of the past feeds the candidate state), update gate z_t (how
-      much of the past state is kept as it was).
+      much of the past state is kept as it was: in torch's convention, z_t = 1 keeps the past;
+      see gru_step in cells.py for the textbooks that read it the other way).
     A gate's value lies in (0, 1): near 0 it closes, near 1 it opens. A backward direction reads
     the text right to left; its values are given in text order like the forward one's.
 
@@ -254,7 +256,12 @@ def gate_activations(reading: Reading) -> dict:
     if config.cell == "rnn":
         raise InputError("this model's cells are plain RNNs, which have no gates",
                          hint="`textrnn inspect hidden` shows its hidden states")
+    from functools import partial
+
+    from textrnn.cells import NOT_GATES
+
     ref = reference_copy(reading.encoder)
+    ref.rnn.step = partial(ref.rnn.step, candidate=True)                 # this copy only: also keep g_t / n_t
     taps = tap_steps(ref)
     gates: list[dict] = []
     with torch.no_grad():
@@ -263,14 +270,31 @@ def gate_activations(reading: Reading) -> dict:
     states = taps.in_text_order(taps.states, config, reading.x.size(1))  # (L·K, T, 1, D)
     out = []
     for k, (where, g) in enumerate(zip(directions(config), gates)):
-        row = {**where, "gates": {name: v[0] for name, v in g.items() if name != "cell"},   # (T, D) each
-               "hidden_norm": states[k, :, 0].norm(dim=1)}                                # (T,)
+        row = {**where, "gates": {name: v[0] for name, v in g.items() if name not in NOT_GATES},  # (T, D) each
+               "candidate": g["candidate"][0],                                                # (T, D)
+               "hidden_norm": states[k, :, 0].norm(dim=1)}                                    # (T,)
         if "cell" in g:
             row["cell"] = g["cell"][0]                                                    # (T, D) c_t
             row["cell_norm"] = row["cell"].norm(dim=1)                                    # (T,)
         out.append(row)
-    return {"cell": config.cell, "gates": [n for n in gates[0] if n != "cell"], "hidden_size": config.hidden_size,
+    return {"cell": config.cell, "gates": [n for n in gates[0] if n not in NOT_GATES], "hidden_size": config.hidden_size,
             "max_diff": float((ref_out - fused_out).abs().max()), "directions": out}
+
+
+def select_units(values: torch.Tensor, n: int, by: str = "variance") -> torch.Tensor:
+    """Which units to show of a gate's values (T, D) over a text, and in what order → indices (≤ n,).
+
+    "variance": the n units whose value changes most over the text, most changing first — a unit
+    that sits at 0.98 on every word says nothing about this text, one that drops at a word does.
+    "index": units 0 … n − 1, as stored.
+    """
+    n = min(n, values.size(1))
+    if by == "index":
+        return torch.arange(n)
+    if by != "variance":
+        raise ValueError(f"unknown unit order {by!r}")
+    spread = values.var(dim=0, unbiased=False) if values.size(0) > 1 else torch.zeros(values.size(1))   # (D,)
+    return spread.argsort(descending=True, stable=True)[:n]
 
 
 # -- hidden states ----------------------------------------------------------------------------
@@ -293,19 +317,38 @@ def pca_2d(X: torch.Tensor):
     return coords.float(), explained.float()
 
 
-def hidden_states(reading: Reading) -> dict:
+HIDDEN_DIRECTIONS = ("both", "forward", "backward")   # which half of a bidirectional encoder's output
+
+
+def hidden_states(reading: Reading, direction: str = "both") -> dict:
     """The encoder's output at each token and its path through state space.
 
-    Returns {"states": (T, D·K), "norms": (T,), "pca": (T, 2), "explained": (2,)}. The output at
-    token t is the top layer's state; a bidirectional encoder's joins the forward state (the text
-    up to t) and the backward state (the text from t on). The norm shows how strongly each token
-    drives the state; the 2-D projection (a PCA of this text's own states) shows where it moves.
+    Returns {"states": (T, D·K) or (T, D), "norms": (T,), "pca": (T, 2), "explained": (2,),
+    "direction"}. The output at token t is the top layer's state; a bidirectional encoder's
+    joins the forward state (it has read the text up to t) and the backward state (it has read
+    the text from the end back to t, so the whole rest of the sentence). `direction` keeps one
+    half: "forward" is the state of a reader that has seen only tokens 1 … t. The norm shows how
+    strongly each token drives the state; the 2-D projection (a PCA of this text's own states)
+    shows where it moves.
     """
+    config = reading.encoder.config
+    if direction not in HIDDEN_DIRECTIONS:
+        raise InputError(f"unknown direction {direction!r}; choose one of: {', '.join(HIDDEN_DIRECTIONS)}",
+                         hint="--direction forward shows the states of the left-to-right reader alone")
+    if direction == "backward" and config.directions == 1:
+        raise InputError("this encoder reads in one direction only (left to right): it has no backward states",
+                         hint="--direction forward, or leave --direction out")
     with torch.no_grad():
         out, _ = reading.encoder(reading.x, reading.lengths)            # (1, T, D·K)
     states = out[0]                                                     # (T, D·K)
+    D = config.hidden_size
+    if direction == "forward":
+        states = states[:, :D]                                          # (T, D) →: tokens 1 … t
+    elif direction == "backward":
+        states = states[:, D:]                                          # (T, D) ←: tokens t … T
     coords, explained = pca_2d(states)
-    return {"states": states, "norms": states.norm(dim=1), "pca": coords, "explained": explained}
+    return {"states": states, "norms": states.norm(dim=1), "pca": coords, "explained": explained,
+            "direction": direction}
 
 
 # -- gradients through time -------------------------------------------------------------------

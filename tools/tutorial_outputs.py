@@ -2,11 +2,13 @@
 
     python tools/tutorial_outputs.py --match "classify" [--match "gates sentiment"] [--dry-run]
 
-For when a shipped model changes: every `$ ` command of the English tutorial whose text contains
-one of the --match strings is run exactly as tests/test_tutorial.py runs it (CliRunner, pictures
-redirected), and the output lines under it are replaced — in both files, since the Korean one
+For when a shipped model changes or a section is added: every `$ ` command of the English tutorial
+whose text contains one of the --match strings is run exactly as tests/test_tutorial.py runs it
+(CliRunner, pictures redirected, the commands of one section in one directory, the section's
+earlier commands first; but `longrange` without the test's --quick), and the output lines under it
+are replaced — in both files, since the Korean one
 shows the same commands and outputs. A picture the command wrote replaces the tutorial's picture
-of the same name in docs/tutorial/. Output shortened by hand with `...` is replaced in full:
+of the same name in docs/tutorial/ (a matched command's picture is added if it is new). Output shortened by hand with `...` is replaced in full:
 shorten it again if needed. tests/test_tutorial.py then checks the result.
 """
 
@@ -22,24 +24,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def run(cmd_text: str, tmp: Path) -> tuple[list[str], dict[str, str]]:
-    import os
+def run(cmd, workdir: Path, pictures: Path) -> tuple[list[str], dict[str, str]]:
+    """Run one tutorial command as the test does: in its block's directory `workdir`, PNGs into
+    `pictures`, but without the test's --quick: the pasted output is the full run's."""
+    from tests.test_tutorial import QUICK, invoke
 
-    from typer.testing import CliRunner
-
-    from tests.test_tutorial import redirect_pictures, split
-    from textrnn.cli import app
-
-    args, stdin = split(cmd_text)
-    args, shown = redirect_pictures(args, tmp)
-    cwd = os.getcwd()
-    os.chdir(tmp)
+    saved = dict(QUICK)
+    QUICK.clear()                                       # the real thing, however long it takes
     try:
-        result = CliRunner().invoke(app, args, input=stdin)
+        result, shown, _ = invoke(cmd, workdir, pictures)
     finally:
-        os.chdir(cwd)
+        QUICK.update(saved)
     if result.exit_code != 0:
-        sys.exit(f"error: `{cmd_text}` exited {result.exit_code}:\n{result.output}")
+        sys.exit(f"error: `{cmd.text}` exited {result.exit_code}:\n{result.output}")
     out, err = result.stdout, result.stderr
     for target, name in shown.items():
         out, err = out.replace(target, name), err.replace(target, name)
@@ -70,11 +67,18 @@ def main() -> None:
     ap.add_argument("--dry-run", action="store_true", help="print the outputs, change nothing")
     args = ap.parse_args()
     pictures = ROOT / "docs" / "tutorial"
-    for cmd in parse(TUTORIAL):
-        if not any(m in cmd.text for m in args.match):
-            continue
-        with tempfile.TemporaryDirectory() as tmp:
-            lines, shown = run(cmd.text, Path(tmp))
+    commands = parse(TUTORIAL)
+    chosen = [c for c in commands if any(m in c.text for m in args.match)]
+    # a chosen command runs after the earlier commands of its section, in one directory per section
+    # (`train --example hello --out hello`, then `inspect step hello/model h`): their outputs are pasted too
+    blocks = {c.block for c in chosen}
+    with tempfile.TemporaryDirectory() as root:
+        for cmd in [c for c in commands if c.block in blocks and c.line <= max(x.line for x in chosen if x.block == c.block)]:
+            workdir = Path(root) / f"block{cmd.block}"
+            workdir.mkdir(exist_ok=True)
+            shots = Path(root) / f"pictures{cmd.line}"
+            shots.mkdir()
+            lines, shown = run(cmd, workdir, shots)
             print(f"$ {cmd.text}\n" + "\n".join(lines) + "\n")
             if args.dry_run:
                 continue
@@ -82,7 +86,7 @@ def main() -> None:
                 if not replace_output(doc, cmd.text, lines):
                     print(f"warning: {doc.name} does not show `{cmd.text}`", file=sys.stderr)
             for target, name in shown.items():
-                if (pictures / Path(name).name).is_file():
+                if (pictures / Path(name).name).is_file() or cmd in chosen:
                     shutil.copyfile(target, pictures / Path(name).name)
                     print(f"updated docs/tutorial/{Path(name).name}", file=sys.stderr)
 

@@ -20,9 +20,10 @@ def test_gates_summary_png_and_json(tiny_model, tmp_path):
     assert r.exit_code == 0, r.output
     assert out.read_bytes()[:4] == PNG and not (tmp_path / "gates.png.tmp").exists()
     lines = r.stdout.splitlines()
-    assert "lstm, 1 layer, 16 units per direction" in lines[0] and "match the model's fused kernels" in lines[1]
-    assert lines[2].split()[:4] == ["token", "input", "→", "forget"]
-    assert [l.split()[0] for l in lines[3:]] == ["a", "wonderful", ",", "moving", "film"]
+    assert "lstm, 1 layer, 16 units per direction" in lines[0] and "vary most over the text" in lines[1]
+    assert "match the model's fused kernels" in lines[2]
+    assert lines[3].split()[:4] == ["token", "input", "→", "forget"]
+    assert [l.split()[0] for l in lines[4:]] == ["a", "wonderful", ",", "moving", "film"]
     r = run("gates", tiny_model, "a wonderful , moving film", "--out", out, "--force", "--json", "--units", "4")
     assert r.exit_code == 0, r.output
     summary = json.loads(r.stdout)
@@ -30,6 +31,9 @@ def test_gates_summary_png_and_json(tiny_model, tmp_path):
     assert [d["direction"] for d in summary["directions"]] == ["forward", "backward"]
     assert set(summary["directions"][0]["mean"]) == {"input", "forget", "output"}
     assert len(summary["directions"][0]["cell_norm"]) == 5 and summary["units_plotted"] == 4
+    assert summary["unit_order"] == "variance"
+    r = run("gates", tiny_model, "a wonderful , moving film", "--out", out, "--force", "--sort", "index")
+    assert r.exit_code == 0 and "the picture shows units 0–15" in r.stdout, r.output
 
 
 def test_existing_out_is_refused_without_force(tiny_model, tmp_path):
@@ -48,7 +52,11 @@ def test_hidden(tiny_ner, tmp_path):
     assert r.exit_code == 0, r.output
     summary = json.loads(r.stdout)
     assert summary["tokens"] == ["John", "lives", "in", "London", "."] and len(summary["pca"]) == 5
-    assert out.read_bytes()[:4] == PNG
+    assert out.read_bytes()[:4] == PNG and summary["direction"] == "both"
+    r = run("hidden", tiny_ner, "John lives in London .", "--out", out, "--force")
+    assert "→ has read the text up to each token" in r.stdout, r.output
+    r = run("hidden", tiny_ner, "John lives in London .", "--out", out, "--force", "--direction", "forward")
+    assert r.exit_code == 0 and "the forward (→) half" in r.stdout.splitlines()[0], r.output
 
 
 def test_gradients_synthetic_with_clipping(tmp_path):
@@ -114,6 +122,18 @@ def test_bad_input(tiny_model, tmp_path):
     r = run("gradients", "--clip", 0, "--out", out)
     assert r.exit_code == 1 and "--clip" in r.stderr
     assert not out.exists() and "Traceback" not in r.output
+
+
+def test_bad_sort_and_direction(tiny_model, tiny_lm, tmp_path):
+    out = tmp_path / "x.png"
+    cases = [(["gates", tiny_model, "a film", "--sort", "random"], "unknown --sort 'random'; choose one of: variance, index"),
+             (["hidden", tiny_model, "a film", "--direction", "up"], "unknown --direction 'up'; choose one of: both"),
+             (["hidden", tiny_lm, "the cat", "--direction", "backward"], "reads in one direction only")]
+    for args, message in cases:
+        r = run(*args, "--out", out)
+        assert r.exit_code == 1 and isinstance(r.exception, SystemExit), (args, r.output)
+        assert message in r.stderr and "hint:" in r.stderr and "Traceback" not in r.output, (args, r.stderr)
+    assert not out.exists()
 
 
 def test_gates_on_the_shipped_sentiment_model(tmp_path):

@@ -50,18 +50,28 @@ def nums(t) -> list[float]:
 
 def _read(model: str, text: str, out: Path, force: bool):
     """Check the cheap things first (the text, the model's name, --out), then load and read."""
+    from textrnn.bundle import resolve_model
+    from textrnn.inspect import check_text
+
+    check_text(text)
+    resolve_model(model)
+    out = check_out(out, force)
+    return _read_model(model, text), out
+
+
+def _read_model(model: str, text: str):
+    """Load the model and read the text as it does (for commands that draw nothing)."""
     import textrnn
     from textrnn.bundle import resolve_model
     from textrnn.inspect import check_text, read
 
     check_text(text)
     resolve_model(model)
-    out = check_out(out, force)
     reading = read(textrnn.load(model), text)
     if reading.unknown:
         print(f"note: not in the model's vocabulary (read as <unk>): {', '.join(map(shown, reading.unknown))}",
               file=sys.stderr)
-    return reading, out
+    return reading
 
 
 def _emit(summary: dict, text: str, as_json: bool, out: Path | None) -> None:
@@ -85,13 +95,19 @@ def _prediction(reading) -> str:
 
 
 # -- gates ------------------------------------------------------------------------------------
+UNIT_ORDERS = ("variance", "index")   # --sort: which units a gate heatmap shows (textrnn.inspect.select_units)
+
+
 def gates(model: str, text: str, out: Path, force: bool = False, as_json: bool = False,
-          layer: int = 0, units: int = 32) -> None:
+          layer: int = 0, units: int = 32, sort: str = "variance") -> None:
     from textrnn.commands.inspect_plots import plot_gates
     from textrnn.inspect import gate_activations
 
     if units < 1:
         raise InputError(f"--units {units}: must be at least 1")
+    if sort not in UNIT_ORDERS:
+        raise InputError(f"unknown --sort {sort!r}; choose one of: {', '.join(UNIT_ORDERS)}",
+                         hint="--sort variance shows the units that change most over the text; --sort index units 0, 1, 2 ...")
     reading, out = _read(model, text, out, force)
     L = reading.encoder.config.num_layers
     if not 0 <= layer < L:
@@ -99,7 +115,7 @@ def gates(model: str, text: str, out: Path, force: bool = False, as_json: bool =
     result = gate_activations(reading)
     shown_rows = [d for d in result["directions"] if d["layer"] == layer]
     plot_gates(result, shown_rows, [shown(t) for t in reading.tokens], units,
-               f"{model}: {_prediction(reading)}", out)
+               f"{model}: {_prediction(reading)}", out, sort)
 
     names = result["gates"]
     header, rows = ["token"], [[shown(t)] for t in reading.tokens]
@@ -116,13 +132,19 @@ def gates(model: str, text: str, out: Path, force: bool = False, as_json: bool =
                 row.append(fmt.format(v))
     D = result["hidden_size"]
     layers = f"{L} layers, layer {layer} shown" if L > 1 else "1 layer"
+    U = min(units, D)
+    picked = (f"the {U} units that vary most over the text, per gate" if sort == "variance" and U < D else
+              "all units, those that vary most over the text first" if sort == "variance" else f"units 0–{U - 1}")
     text_out = (f"{model}: {result['cell']}, {layers}, {D} units per direction; {_prediction(reading)}\n"
-                f"gate values are means over the {D} units (0: closed, 1: open); "
+                f"gate values are means over the {D} units (0: closed, 1: open)"
+                + ("; update = 1 keeps the past (torch's convention, see cells.py)" if result["cell"] == "gru" else "")
+                + f"; the picture shows {picked}\n"
                 f"the reference cells match the model's fused kernels to {result['max_diff']:.1e}\n"
                 + _table(header, rows))
     summary = {"model": model, "task": reading.task, "cell": result["cell"], "tokens": reading.tokens,
                "prediction": reading.prediction, "probability": num(reading.probability), "hidden_size": D,
                "max_diff": num(result["max_diff"]), "layer_plotted": layer, "units_plotted": min(units, D),
+               "unit_order": sort,
                "directions": [{"layer": d["layer"], "direction": d["direction"],
                                "mean": {n: nums(d["gates"][n].mean(1)) for n in names},
                                **({"cell_norm": nums(d["cell_norm"])} if "cell_norm" in d else {}),
@@ -132,23 +154,34 @@ def gates(model: str, text: str, out: Path, force: bool = False, as_json: bool =
 
 
 # -- hidden states ----------------------------------------------------------------------------
-def hidden(model: str, text: str, out: Path, force: bool = False, as_json: bool = False) -> None:
+def hidden(model: str, text: str, out: Path, force: bool = False, as_json: bool = False,
+           direction: str = "both") -> None:
     from textrnn.commands.inspect_plots import plot_hidden
-    from textrnn.inspect import hidden_states
+    from textrnn.inspect import HIDDEN_DIRECTIONS, hidden_states
 
+    if direction not in HIDDEN_DIRECTIONS:
+        raise InputError(f"unknown --direction {direction!r}; choose one of: {', '.join(HIDDEN_DIRECTIONS)}",
+                         hint="--direction forward shows the left-to-right reader's states alone")
     reading, out = _read(model, text, out, force)
-    result = hidden_states(reading)
+    result = hidden_states(reading, direction)
     ex = result["explained"].tolist()
     size = result["states"].size(1)
-    plot_hidden(result, [shown(t) for t in reading.tokens], f"{model}: {_prediction(reading)}", out)
+    two_way = reading.encoder.config.directions == 2
+    what = {"both": "the encoder's output per token" + (" (→ and ← joined)" if two_way else ""),
+            "forward": "the forward (→) half of the encoder's output per token",
+            "backward": "the backward (←) half of the encoder's output per token"}[direction]
+    plot_hidden(result, [shown(t) for t in reading.tokens], f"{model}: {what}; {_prediction(reading)}", out)
     rows = [[shown(t), f"{n:.3f}", f"{x:+.3f}", f"{y:+.3f}"]
             for t, n, (x, y) in zip(reading.tokens, result["norms"].tolist(), result["pca"].tolist())]
-    text_out = (f"{model}: the encoder's output per token ({size} numbers each); {_prediction(reading)}\n"
+    note = ("\n→ has read the text up to each token, ← the text from the end back to it; "
+            "--direction forward shows → alone" if two_way and direction == "both" else "")
+    text_out = (f"{model}: {what} ({size} numbers each); {_prediction(reading)}{note}\n"
                 f"PC1 and PC2 explain {ex[0]:.0%} and {ex[1]:.0%} of how this text's states vary\n"
                 + _table(["token", "‖h‖", "PC1", "PC2"], rows))
     summary = {"model": model, "task": reading.task, "tokens": reading.tokens, "prediction": reading.prediction,
-               "probability": num(reading.probability), "size": size, "norms": nums(result["norms"]),
-               "pca": [nums(p) for p in result["pca"]], "explained": nums(result["explained"]), "png": str(out)}
+               "probability": num(reading.probability), "direction": direction, "size": size,
+               "norms": nums(result["norms"]), "pca": [nums(p) for p in result["pca"]],
+               "explained": nums(result["explained"]), "png": str(out)}
     _emit(summary, text_out, as_json, out)
 
 
@@ -282,7 +315,7 @@ def attention(model: str, text: str, out: Path, force: bool = False, as_json: bo
               beam: int | None = None) -> None:
     import textrnn
     from textrnn.bundle import resolve_model
-    from textrnn.commands.translate import plot
+    from textrnn.commands.inspect_plots import plot_attention
     from textrnn.inspect import check_text
 
     check_text(text)
@@ -290,7 +323,8 @@ def attention(model: str, text: str, out: Path, force: bool = False, as_json: bo
     out = check_out(out, force)
     predictor = textrnn.load(model, task="translate")
     rec = predictor.translate([text], beam=beam, attention=True)[0]
-    plot(rec, out)
+    title = f"{model}: attention while translating\n{text}\n→ {rec['translation']}"
+    plot_attention(rec, title if len(title) < 240 else f"{model}: attention while translating", out)
     src, tgt, weights = rec["source_pieces"], rec["target_pieces"], rec["attention"]
     rows = []
     for piece, row in zip(tgt, weights):

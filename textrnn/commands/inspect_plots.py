@@ -1,7 +1,8 @@
 """The figures of `textrnn inspect`: matplotlib with the Agg backend (no display needed), each PNG
 written beside its name as NAME.tmp and renamed into place, so a half-written file is never left.
 
-The attention heatmap is `textrnn.commands.translate.plot`, shared with `textrnn translate`.
+`textrnn translate --plot-attention` draws its own heatmaps (textrnn/commands/translate.py);
+`inspect attention`'s adds a title saying what the picture is.
 """
 
 from __future__ import annotations
@@ -18,12 +19,17 @@ FONTS = ["DejaVu Sans", "NanumGothic", "Noto Sans CJK KR", "Noto Sans KR", "UnDo
 
 
 def _pyplot():
+    import logging
+
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     plt.rcParams["font.family"] = FONTS
+    # each fallback font of FONTS that is not installed logs "findfont: Font family ... not found"
+    # once per label drawn: thousands of lines on stderr, about fonts we only try
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
     return plt
 
 
@@ -48,10 +54,16 @@ def _width(T: int, lo: float = 6.0, hi: float = 24.0) -> float:
 
 
 def _token_axis(ax, tokens: list[str]) -> None:
-    """Tokens as x tick labels (every k-th one for a long text, so they stay readable)."""
+    """Tokens as x tick labels (every k-th one for a long text, so they stay readable). Words are
+    slanted so that long ones fit; a character model's one-character labels stand upright, since
+    a slanted `␣` reads as a `u`."""
     step = max(1, math.ceil(len(tokens) / 70))
     ticks = list(range(0, len(tokens), step))
-    ax.set_xticks(ticks, [tokens[i] for i in ticks], rotation=60, ha="right", fontsize=9)
+    labels = [tokens[i] for i in ticks]
+    if max(map(len, labels), default=0) <= 2:
+        ax.set_xticks(ticks, labels, rotation=0, ha="center", fontsize=10)
+    else:
+        ax.set_xticks(ticks, labels, rotation=60, ha="right", fontsize=9)
     ax.set_xlim(-0.5, len(tokens) - 0.5)
 
 
@@ -109,22 +121,32 @@ def _overlap(a, b) -> float:
     return w * h if w > 0 and h > 0 else 0.0
 
 
-def plot_gates(result: dict, rows: list[dict], tokens: list[str], units: int, title: str, path: Path) -> None:
-    """One column per direction of a layer; one heatmap per gate (units × tokens), then the norms of
-    h_t (and of the LSTM's cell state c_t) per token."""
+def plot_gates(result: dict, rows: list[dict], tokens: list[str], units: int, title: str, path: Path,
+               sort: str = "variance") -> None:
+    """One column per direction of a layer; one heatmap per gate (units × tokens), then the
+    candidate (g_t or n_t, in −1 … 1), then the norms of h_t (and of the LSTM's cell state c_t)
+    per token. Each heatmap shows `units` units chosen by `select_units(…, sort)`, labelled with
+    their numbers: with "variance" each heatmap has its own units, those that change most."""
+    from textrnn.inspect import select_units
+
     plt = _pyplot()
     names, D, T = result["gates"], result["hidden_size"], len(tokens)
     shown_units = min(units, D)
-    fig, axes = plt.subplots(len(names) + 1, len(rows), squeeze=False, sharex="col", layout="constrained",
-                             figsize=(len(rows) * _width(T, lo=5.5, hi=16), 1.3 + 0.045 * shown_units * len(names) + 2.6),
-                             height_ratios=[max(1.0, shown_units / 24)] * len(names) + [1.2])
-    image = None
+    maps = [(n, f"{n} gate", "viridis", 0, 1) for n in names] + [("candidate", "candidate", "RdBu_r", -1, 1)]
+    fig, axes = plt.subplots(len(maps) + 1, len(rows), squeeze=False, sharex="col", layout="constrained",
+                             figsize=(len(rows) * _width(T, lo=6, hi=16), 1.3 + 0.045 * shown_units * len(maps) + 2.6),
+                             height_ratios=[max(1.0, shown_units / 24)] * len(maps) + [1.2])
+    images = {}
     for j, d in enumerate(rows):
-        for i, name in enumerate(names):
+        for i, (name, label, cmap, lo, hi) in enumerate(maps):
             ax = axes[i, j]
-            values = d["gates"][name][:, :shown_units].T.numpy()               # (units, T)
-            image = ax.imshow(values, cmap="viridis", vmin=0, vmax=1, aspect="auto", interpolation="nearest")
-            ax.set_ylabel(f"{name} gate\nunit", fontsize=9)
+            values = d[name] if name == "candidate" else d["gates"][name]        # (T, D)
+            chosen = select_units(values, shown_units, sort)                     # (U,)
+            images[cmap] = ax.imshow(values[:, chosen].T.numpy(), cmap=cmap, vmin=lo, vmax=hi, aspect="auto",
+                                     interpolation="nearest")                    # (U, T)
+            step = max(1, math.ceil(len(chosen) / 12))
+            ax.set_yticks(range(0, len(chosen), step), [str(int(u)) for u in chosen[::step]], fontsize=7)
+            ax.set_ylabel(f"{label}\nunit", fontsize=9)
             if i == 0:
                 ax.set_title(f"layer {d['layer']}, {d['direction']} (reads {ARROWS[d['direction']]})", fontsize=10)
         ax = axes[-1, j]
@@ -135,8 +157,14 @@ def plot_gates(result: dict, rows: list[dict], tokens: list[str], units: int, ti
         ax.legend(fontsize=8, loc="best")
         ax.grid(True, alpha=0.3)
         _token_axis(ax, tokens)
-    fig.colorbar(image, ax=axes[:-1, :].ravel().tolist(), shrink=0.9, label="gate value (0 closed, 1 open)")
-    fig.suptitle(f"{title}\n{result['cell'].upper()} gates, units 0–{shown_units - 1} of {D}", fontsize=11)
+    fig.colorbar(images["viridis"], ax=axes[:-2, :].ravel().tolist(), shrink=0.9, label="gate value (0 closed, 1 open)")
+    fig.colorbar(images["RdBu_r"], ax=axes[-2, :].ravel().tolist(), shrink=0.9, label="candidate")
+    which = (f"in each heatmap the {shown_units} of {D} units that vary most over the text, most first"
+             if sort == "variance" and shown_units < D else
+             "units sorted by how much they vary over the text" if sort == "variance" else
+             f"units 0–{shown_units - 1} of {D}")
+    convention = "; update = 1 keeps the past" if result["cell"] == "gru" else ""
+    fig.suptitle(f"{title}\n{result['cell'].upper()} gates: {which}{convention}", fontsize=11)
     save(fig, path)
 
 
@@ -234,4 +262,53 @@ def plot_embeddings(projected: dict, title: str, path: Path) -> None:
     ax.set_ylabel(f"PC2 ({explained[1]:.0%})")
     ax.set_title(title, fontsize=11)
     label_points(ax, xs, ys, projected["words"], fontsize=11)
+    save(fig, path)
+
+
+def plot_attention(rec: dict, title: str, path: Path) -> None:
+    """One heatmap of attention weights: a row per translated piece, a column per source piece."""
+    plt = _pyplot()
+    src, tgt, weights = rec["source_pieces"], rec["target_pieces"], rec["attention"]
+    fig, ax = plt.subplots(figsize=(max(5, 0.45 * len(src) + 2), max(3.5, 0.4 * len(tgt) + 2)), layout="constrained")
+    image = ax.imshow(weights, cmap="Greys", vmin=0, vmax=1, aspect="auto")
+    ax.set_xticks(range(len(src)), src, rotation=60, ha="right", fontsize=9)
+    ax.set_yticks(range(len(tgt)), tgt, fontsize=9)
+    ax.set_xlabel("source piece")
+    ax.set_ylabel("translation piece (one decoder step per row)")
+    fig.colorbar(image, ax=ax, fraction=0.04, label="attention weight (each row sums to 1)")
+    ax.set_title(title, fontsize=10)
+    save(fig, path)
+
+
+def plot_activations(funcs: dict, products: dict, steps, path: Path) -> None:
+    """Left: σ, tanh and their derivatives. Right: the product of n derivatives against n (log scale)."""
+    import torch
+
+    plt = _pyplot()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.6), layout="constrained")
+    a = torch.linspace(-6, 6, 601)
+    colours = {"σ": "tab:blue", "tanh": "tab:orange"}
+    for name, (f, df) in funcs.items():
+        left.plot(a, f(a), color=colours[name], lw=2, label=f"{name}(a)")
+        left.plot(a, df(a), color=colours[name], lw=1.6, ls="--", label=f"{name}'(a)")
+    left.axhline(0.25, color="tab:blue", lw=0.6, ls=":")
+    left.annotate("σ' ≤ 0.25", (2.2, 0.27), color="tab:blue", fontsize=9)
+    left.set_xlabel("pre-activation a")
+    left.set_title("activations (solid) and their derivatives (dashed)", fontsize=10)
+    left.legend(fontsize=9, loc="lower right")
+    n = list(range(1, max(steps) + 1))
+    for name in funcs:
+        best, typical = products[name][1]
+        left_best, left_typ = math.log(best), math.log(typical)
+        right.plot(n, [math.exp(k * left_best) for k in n], color=colours[name], lw=2, label=f"{name}': best (a = 0)")
+        right.plot(n, [math.exp(k * left_typ) for k in n], color=colours[name], lw=1.6, ls="--",
+                   label=f"{name}': typical (a ~ N(0, 1))")
+    right.set_yscale("log")
+    right.set_xlabel("n: steps back through time")
+    right.set_ylabel("product of n derivatives")
+    right.set_title("why gradients vanish: a product of numbers below 1", fontsize=10)
+    right.legend(fontsize=9)
+    for ax in (left, right):
+        ax.grid(True, alpha=0.3)
+    fig.suptitle("σ and tanh, and what backpropagation through time multiplies", fontsize=11)
     save(fig, path)
