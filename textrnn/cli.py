@@ -205,6 +205,29 @@ def tag(
               output=output, force=force)
 
 
+class TokFormat(str, Enum):
+    text = "text"
+    jsonl = "jsonl"
+    conllu = "conllu"
+
+
+@app.command()
+@handle_errors
+def tokenize(
+    files: Optional[List[str]] = typer.Argument(None, help="Text files; `-` or nothing reads stdin."),
+    model: str = typer.Option("segmenter", "--model", "-m", help="A segmenter: the shipped `segmenter` or a model directory."),
+    format: TokFormat = typer.Option(TokFormat.text, "--format", "-f",
+                                     help="text: tokens apart by spaces, sentences by a tab; jsonl (with offsets); conllu."),
+    batch_size: int = typer.Option(32, "--batch-size", min=1, max=MAX_BATCH, help="Windows of text per forward pass."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout."),
+    force: bool = typer.Option(False, "--force", help="Overwrite --output if it exists."),
+):
+    """Split raw text into sentences, tokens and words (UD style: `don't` → do n't): one record per input line."""
+    from textrnn.commands.tokenize import tokenize_files
+
+    tokenize_files(files or ["-"], model=model, fmt=format.value, batch_size=batch_size, output=output, force=force)
+
+
 class NextFormat(str, Enum):
     tsv = "tsv"
     jsonl = "jsonl"

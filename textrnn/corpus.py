@@ -38,7 +38,8 @@ from textrnn.errors import ConfigError, InputError, TextrnnError
 
 HUB = "hf:"
 VERSION = 1  # bump when a reader's output changes, so old cached tables are not reused
-COLUMNS = {"classify": ("label", "text"), "tag": ("tokens", "tags"), "translate": ("source", "target"), "lm": ("text",)}
+COLUMNS = {"classify": ("label", "text"), "tag": ("tokens", "tags"), "translate": ("source", "target"), "lm": ("text",),
+           "segment": ("text", "labels", "mwt")}
 GUESSES = {  # column names tried, in order, when JSONL or hub data do not name theirs
     "text": ("text", "sentence", "sms", "content", "review"),
     "label": ("label", "labels", "class"),
@@ -134,7 +135,8 @@ def _features(task: str):
     s = datasets.Value("string")
     seq = datasets.Sequence(s)
     return datasets.Features({"classify": {"label": s, "text": s}, "tag": {"tokens": seq, "tags": seq},
-                              "translate": {"source": s, "target": s}, "lm": {"text": s}}[task])
+                              "translate": {"source": s, "target": s}, "lm": {"text": s},
+                              "segment": {"text": s, "labels": s, "mwt": s}}[task])
 
 
 def _reader_rows(task: str, path: str, read_data):

@@ -12,7 +12,7 @@ import importlib
 from textrnn.errors import choose
 
 HEADS = {"classify": "textrnn.heads.classify", "tag": "textrnn.heads.tag", "lm": "textrnn.heads.lm",
-         "translate": "textrnn.heads.translate"}
+         "translate": "textrnn.heads.translate", "segment": "textrnn.heads.segment"}
 
 
 def head_module(task: str):

@@ -1,0 +1,99 @@
+"""The segmenter head: CoNLL-U → text and character labels, labels → sentences and tokens,
+multiword tokens → words, and the train → save → load contract."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import FIXTURES
+from textrnn.heads.segment import Expander, spans, windows
+from textrnn.segment_data import read_paragraphs
+
+SAMPLE = FIXTURES / "segment_sample.conllu"
+
+
+def tiny_segment_config(**train):
+    return {"task": "segment",
+            "data": {"train": str(SAMPLE), "dev": str(SAMPLE)},
+            "tokenizer": {"kind": "char", "min_freq": 1},
+            "model": {"embedding_dim": 8, "class_dim": 4, "hidden_size": 16, "num_layers": 1, "max_len": 64},
+            "train": {"epochs": 4, "batch_size": 4, "lr": 0.02, "seed": 1, **train}}
+
+
+@pytest.fixture(scope="module")
+def tiny_segmenter(tmp_path_factory):
+    from textrnn.train import train
+
+    out = tmp_path_factory.mktemp("seg")
+    train(tiny_segment_config(), out / "run", quiet=True)
+    return out / "run" / "model"
+
+
+def test_paragraphs_and_their_labels():
+    paras = read_paragraphs(SAMPLE)
+    assert [p.text for p in paras][0] == "I don't know. It's 12:30 now!"
+    # I ␣ don't ␣ know . ␣ It 's ␣ 12:30 ␣ now !
+    # 1 0 00003 0 0001 2 0 01 01 0 00001 0 001 2
+    assert "".join(map(str, paras[0].labels)) == "10000030000120010100000100012"
+    assert len(paras) == 3 and paras[0].mwts == [("don't", ["do", "n't"])]
+
+
+def test_labels_become_sentences_and_tokens():
+    text = "I don't know. It's 12:30 now!"
+    labels = [int(c) for c in "10000030000120010100000100012"]
+    sents = spans(text, labels)
+    assert [[text[s:e] for s, e, _ in sent] for sent in sents] == [["I", "don't", "know", "."],
+                                                                   ["It", "'s", "12:30", "now", "!"]]
+    assert [m for _, _, m in sents[0]] == [False, True, False, False]
+    assert spans("a b", [0, 0, 0]) == [[(0, 1, False), (2, 3, False)]]   # spaces end tokens; the end ends the sentence
+    assert spans("", []) == []
+
+
+def test_multiword_tokens_become_words():
+    e = Expander(("don't\tdo n't", "cannot\tcan not", "gonna\tgon na", "it's\tit 's"))
+    assert e.words("Don't") == ["Do", "n't"] and e.words("CANNOT") == ["CAN", "NOT"]
+    assert e.words("Ahmed's") == ["Ahmed", "'s"]          # unseen: a suffix it knows
+    assert e.words("xyz") == ["xyz"]
+
+
+def test_windows_cover_the_text_and_cut_at_spaces():
+    text = "word " * 100
+    w = windows(text, 64)
+    assert w[0][0] == 0 and w[-1][1] == len(text) and all(a[1] == b[0] for a, b in zip(w, w[1:]))
+    assert all(text[e - 1] == " " for _, e in w[:-1]) and all(e - s <= 64 for s, e in w)
+    assert windows("x" * 1000, 64)[1] == (64, 128)           # no space: cut hard
+
+
+def test_train_save_load_predicts_the_same(tiny_segmenter, tmp_path):
+    import textrnn
+
+    p = textrnn.load(tiny_segmenter)
+    texts = ["I don't know. It's 12:30 now!", "", "We can't stop. See you soon."]
+    first = p.segment(texts)
+    p.save(tmp_path / "again")
+    assert textrnn.load(tmp_path / "again").segment(texts) == first
+    assert first[1] == []
+    for text, sents in zip(texts, first):
+        for s in sents:
+            assert text[s["start"]: s["end"]] == s["text"]
+            assert all(text[t["start"]: t["end"]] == t["text"] for t in s["tokens"])
+    assert p.config.mwt and "don't\tdo n't" in p.config.mwt
+
+
+def test_evaluate_scores_a_treebank(tiny_segmenter):
+    import textrnn
+    from textrnn.heads import segment
+
+    r = segment.evaluate(textrnn.load(tiny_segmenter), segment.read_data(SAMPLE))
+    assert set(r) >= {"score", "tokens_f1", "sentences_f1", "mwt_f1"} and 0 <= r["score"] <= 1
+
+
+def test_bad_treebank(tmp_path):
+    from textrnn.errors import InputError
+
+    bad = tmp_path / "bad.conllu"
+    bad.write_text("1\tonly\tthree\n", encoding="utf-8")
+    with pytest.raises(InputError, match="bad.conllu:1: 3 columns"):
+        read_paragraphs(bad)
+    with pytest.raises(InputError, match="no such file"):
+        read_paragraphs(tmp_path / "none.conllu")

@@ -1,0 +1,328 @@
+"""Segmentation: raw text into sentences, tokens and words — a character tagger on the shared encoder.
+
+    characters (B, T) → embedding (B, T, E) ⊕ character class (B, T, 8) → Encoder (B, T, D·K) → linear (B, T, 5)
+
+Each character gets one of five labels (segment_data.py): inside a token (or a space), the end of a
+token, of a token that ends a sentence, of a multiword token, of a multiword token that ends a
+sentence — the way Stanza and UDPipe tokenize (Qi et al. 2020; Straka 2018). A space always ends
+a token too, so the network learns only where text *without* spaces splits (`it's` → `it` `'s`,
+`12:30` stays whole, `:)` too) and where sentences end.
+
+A multiword token is then split into its syntactic words as UD writes them (`don't` → `do n't`,
+`cannot` → `can not`): by the training treebank's own table of them, or, for one it never saw, by
+the longest second word it knows as a suffix (`Ahmed's` → `Ahmed 's`).
+
+The character class (space, lower, upper, digit, punctuation, symbol, other letter, other) lets the
+network read characters it never saw in training (Hangul, Cyrillic, emoji) by what kind they are.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from textrnn.encoder import Encoder, EncoderConfig
+from textrnn.errors import ConfigError, choose
+from textrnn.segment_data import INSIDE, MWT, MWT_SENTENCE, SENTENCE, TOKEN
+
+TASK = "segment"
+LABELS = ("inside", "token", "sentence", "mwt", "mwt_sentence")
+CLASSES = 8
+
+
+def char_class(c: str) -> int:
+    """0 space, 1 lower, 2 upper, 3 digit, 4 punctuation, 5 symbol, 6 other letter, 7 other."""
+    if c.isspace():
+        return 0
+    cat = unicodedata.category(c)
+    if cat == "Ll":
+        return 1
+    if cat in ("Lu", "Lt"):
+        return 2
+    if cat[0] == "N":
+        return 3
+    if cat[0] == "P":
+        return 4
+    if cat[0] == "S":
+        return 5
+    if cat[0] == "L":
+        return 6
+    return 7
+
+
+@dataclass(frozen=True)
+class SegmenterConfig:
+    vocab_size: int                # characters known (the char tokenizer's vocabulary)
+    embedding_dim: int = 32        # E, per character
+    class_dim: int = 8             # the character-class vector
+    cell: str = "lstm"             # rnn | gru | lstm
+    hidden_size: int = 64          # D, per direction
+    num_layers: int = 2
+    bidirectional: bool = True     # where a token ends depends on what follows (`.` then a capital)
+    rnn_dropout: float = 0.1
+    dropout: float = 0.2
+    max_len: int = 400             # characters per training piece and per window read at prediction
+    mwt: tuple[str, ...] = ()      # "surface<TAB>word word": the multiword tokens of the training treebank
+    impl: str = "fused"
+
+    def __post_init__(self):
+        from textrnn.run_config import MAX_LAYERS, MAX_WIDTH, check_ranges
+
+        check_ranges(self, "model", {"vocab_size": (1, None), "embedding_dim": (1, MAX_WIDTH),
+                                     "class_dim": (0, MAX_WIDTH), "hidden_size": (1, MAX_WIDTH),
+                                     "num_layers": (1, MAX_LAYERS), "max_len": (16, 100_000),
+                                     "dropout": (0.0, 0.95), "rnn_dropout": (0.0, 0.95)})
+        choose("cell", self.cell, ("rnn", "gru", "lstm"))
+
+    def encoder_config(self) -> EncoderConfig:
+        return EncoderConfig(cell=self.cell, input_size=self.embedding_dim + self.class_dim,
+                             hidden_size=self.hidden_size, num_layers=self.num_layers,
+                             bidirectional=self.bidirectional, dropout=self.rnn_dropout, impl=self.impl)
+
+
+class Segmenter(nn.Module):
+    def __init__(self, config: SegmenterConfig):
+        super().__init__()
+        self.config = config
+        self.embedding = nn.Embedding(config.vocab_size, config.embedding_dim, padding_idx=0)
+        self.classes = nn.Embedding(CLASSES, config.class_dim) if config.class_dim else None
+        self.encoder = Encoder(config.encoder_config())
+        self.dropout = nn.Dropout(config.dropout)
+        self.out = nn.Linear(config.hidden_size * (2 if config.bidirectional else 1), len(LABELS))
+
+    def forward(self, ids, classes, lengths, targets=None):
+        x = self.embedding(ids)                                              # (B, T, E)
+        if self.classes is not None:
+            x = torch.cat([x, self.classes(classes)], -1)                    # (B, T, E + 8)
+        h, _ = self.encoder(self.dropout(x), lengths)                        # (B, T, D·K)
+        logits = self.out(self.dropout(h))                                   # (B, T, 5)
+        loss = None
+        if targets is not None:
+            mask = torch.arange(ids.size(1))[None] < lengths[:, None]        # (B, T) real characters
+            loss = F.cross_entropy(logits[mask], targets[mask])
+        return logits, loss
+
+
+# -- from labels to sentences, tokens and words --------------------------------------------------
+def spans(text: str, labels: list[int]) -> list[list[tuple[int, int, bool]]]:
+    """Labels per character → sentences, each a list of tokens (start, end, is multiword). A space
+    always ends a token; a sentence ends at a sentence label (and the text's end)."""
+    sentences, tokens, start = [], [], None
+    for i, (c, lab) in enumerate(zip(text, labels)):
+        if c.isspace():
+            if start is not None:
+                tokens.append((start, i, False))
+                start = None
+            continue
+        if start is None:
+            start = i
+        if lab != INSIDE:
+            tokens.append((start, i + 1, lab in (MWT, MWT_SENTENCE)))
+            start = None
+            if lab in (SENTENCE, MWT_SENTENCE):
+                sentences.append(tokens)
+                tokens = []
+    if start is not None:
+        tokens.append((start, len(text), False))
+    if tokens:
+        sentences.append(tokens)
+    return sentences
+
+
+class Expander:
+    """A multiword token → its words: the training treebank's own table, else a known suffix."""
+
+    def __init__(self, entries: tuple[str, ...]):
+        self.table: dict[str, list[str]] = {}
+        suffixes = set()
+        for e in entries:
+            surface, words = e.split("\t")
+            self.table[surface] = words.split(" ")
+            w = self.table[surface]
+            if len(w) == 2 and surface == "".join(w) and len(w[1]) < len(surface):
+                suffixes.add(w[1])
+        self.suffixes = sorted(suffixes, key=len, reverse=True)
+
+    def words(self, surface: str) -> list[str]:
+        low = surface.lower()
+        words = self.table.get(low)
+        if words is None:
+            suffix = next((s for s in self.suffixes if low.endswith(s) and len(s) < len(low)), None)
+            words = [low[: -len(suffix)], suffix] if suffix else [low]
+        if "".join(words) == low:                 # cut the surface itself: its case is kept
+            out, at = [], 0
+            for w in words:
+                out.append(surface[at: at + len(w)])
+                at += len(w)
+            return out
+        return words
+
+
+def mwt_entries(examples) -> tuple[str, ...]:
+    """The training treebank's multiword tokens, lowercased, the commonest split of each."""
+    from collections import Counter
+
+    seen: dict[str, Counter] = {}
+    for _, _, mwts in examples:
+        for line in filter(None, mwts.split("\n")):
+            surface, words = line.lower().split("\t")
+            seen.setdefault(surface, Counter())[words] += 1
+    return tuple(f"{s}\t{c.most_common(1)[0][0]}" for s, c in sorted(seen.items()))
+
+
+class Predictor:
+    """Character tokenizer + segmenter: `segment(texts)` → sentences, tokens and words with offsets."""
+
+    task = TASK
+
+    def __init__(self, model: Segmenter, tokenizer, metrics: dict | None = None):
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.config = model.config
+        self.metrics = metrics or {}
+        self.expander = Expander(self.config.mwt)
+
+    def encode(self, text: str) -> tuple[list[int], list[int]]:
+        ids = [self.tokenizer.index.get(c, self.tokenizer.unk_id) for c in text]
+        return ids, [char_class(c) for c in text]
+
+    @torch.inference_mode()
+    def labels(self, texts: list[str], batch_size: int = 32) -> list[list[int]]:
+        """A label per character of each text, read in windows of max_len characters (cut at a
+        space where there is one), windows of similar length batched together."""
+        from textrnn.data import pad_batch
+
+        pieces = [(i, s, e) for i, t in enumerate(texts) for s, e in windows(t, self.config.max_len)]
+        out = [[INSIDE] * len(t) for t in texts]
+        order = sorted(range(len(pieces)), key=lambda k: pieces[k][2] - pieces[k][1])
+        for b in range(0, len(order), batch_size):
+            idx = order[b: b + batch_size]
+            enc = [self.encode(texts[pieces[k][0]][pieces[k][1]: pieces[k][2]]) for k in idx]
+            ids, lengths = pad_batch([e[0] for e in enc])
+            classes, _ = pad_batch([e[1] for e in enc])
+            logits, _ = self.model(ids, classes, lengths)                    # (B, T, 5)
+            best = logits.argmax(-1).tolist()
+            for k, row in zip(idx, best):
+                i, s, e = pieces[k]
+                out[i][s:e] = row[: e - s]
+        return out
+
+    def segment(self, texts: list[str], batch_size: int = 32) -> list[list[dict]]:
+        """For each text: its sentences, each {"text", "start", "end", "tokens": [{"text", "start",
+        "end", "words": [...]}]}; offsets index the text as given."""
+        out = []
+        for text, labels in zip(texts, self.labels(texts, batch_size)):
+            sents = []
+            for toks in spans(text, labels):
+                tokens = [{"text": text[s:e], "start": s, "end": e,
+                           "words": self.expander.words(text[s:e]) if mwt else [text[s:e]]} for s, e, mwt in toks]
+                sents.append({"text": text[toks[0][0]: toks[-1][1]], "start": toks[0][0], "end": toks[-1][1],
+                              "tokens": tokens})
+            out.append(sents)
+        return out
+
+    def save(self, directory, metrics: dict | None = None, half: bool = False, int8: bool = False):
+        from textrnn.bundle import save_predictor
+
+        return save_predictor(self, directory, task=TASK, metrics=metrics, half=half, int8=int8)
+
+    @classmethod
+    def from_bundle(cls, directory: Path, config: dict):
+        from textrnn.bundle import load_model
+
+        return cls(*load_model(directory, config, SegmenterConfig, Segmenter))
+
+
+def windows(text: str, size: int) -> list[tuple[int, int]]:
+    """Cut a text into spans of at most `size` characters, each ending at a space when one is near
+    the end (the last quarter of the window), else cut hard (a 1 MB line without a space)."""
+    out, start = [], 0
+    while start < len(text):
+        end = min(len(text), start + size)
+        if end < len(text):
+            cut = text.rfind(" ", start + size * 3 // 4, end)
+            end = cut + 1 if cut >= 0 else end
+        out.append((start, end))
+        start = end
+    return out
+
+
+# -- what the training loop needs from this head ------------------------------------------------
+def headline(predictor) -> str:
+    return "score"    # the mean of token and sentence F1 (evaluate)
+
+
+def read_data(path):
+    """A CoNLL-U treebank → [(paragraph text, its labels as a string of digits, its multiword
+    tokens as lines `surface<TAB>word word`)]."""
+    from textrnn.segment_data import read_paragraphs
+
+    return [(p.text, "".join(map(str, p.labels)), "\n".join(f"{s}\t{' '.join(w)}" for s, w in p.mwts))
+            for p in read_paragraphs(path)]
+
+
+def tokenizer_texts(examples):
+    return (text for text, _, _ in examples)
+
+
+def build(model_options: dict, examples, tokenizer) -> Predictor:
+    from textrnn.config import from_dict
+
+    if "mwt" in model_options:
+        raise ConfigError("model.mwt is read from the training treebank", hint="remove it from [model]")
+    cfg = from_dict(SegmenterConfig, {**model_options, "vocab_size": tokenizer.vocab_size,
+                                      "mwt": list(mwt_entries(examples))}, "model")
+    return Predictor(Segmenter(cfg), tokenizer)
+
+
+def encode_examples(predictor: Predictor, examples):
+    """[(text, labels)] → [((char ids, classes), label ids)] in pieces of max_len characters, cut at
+    spaces, and once more starting half a piece later, so every boundary is read with context."""
+    out = []
+    m = predictor.config.max_len
+    for text, labels, _ in examples:
+        for offset in (0, m // 2):
+            for s, e in windows(text[offset:], m) if offset < len(text) else []:
+                s, e = s + offset, e + offset
+                out.append((predictor.encode(text[s:e]), [int(c) for c in labels[s:e]]))
+    return out
+
+
+def batches(encoded, batch_size: int, rng):
+    from textrnn.data import length_batches, pad_batch
+
+    for idx in length_batches([len(t) for _, t in encoded], batch_size, rng):
+        ids, lengths = pad_batch([encoded[i][0][0] for i in idx])
+        classes, _ = pad_batch([encoded[i][0][1] for i in idx])
+        targets, _ = pad_batch([encoded[i][1] for i in idx])
+        yield ids, classes, lengths, targets
+
+
+def _f1(gold: set, pred: set) -> float:
+    if not gold and not pred:
+        return 1.0
+    right = len(gold & pred)
+    return 2 * right / (len(gold) + len(pred)) if right else 0.0
+
+
+def evaluate(predictor: Predictor, examples, batch_size: int = 32) -> dict:
+    """Token, sentence and multiword-token F1 by exact character spans, over [(text, labels, mwts)]."""
+    texts = [t for t, _, _ in examples]
+    got = predictor.labels(texts, batch_size)
+    g_tok, p_tok, g_sent, p_sent, g_mwt, p_mwt = set(), set(), set(), set(), set(), set()
+    for n, ((text, gold, _), pred) in enumerate(zip(examples, got)):
+        for mine, toks, sents, mwts in ((list(map(int, gold)), g_tok, g_sent, g_mwt), (pred, p_tok, p_sent, p_mwt)):
+            for sent in spans(text, mine):
+                sents.add((n, sent[0][0], sent[-1][1]))
+                for s, e, mwt in sent:
+                    toks.add((n, s, e))
+                    if mwt:
+                        mwts.add((n, s, e))
+    tokens, sentences = _f1(g_tok, p_tok), _f1(g_sent, p_sent)
+    return {"score": (tokens + sentences) / 2, "tokens_f1": tokens, "sentences_f1": sentences,
+            "mwt_f1": _f1(g_mwt, p_mwt), "n": len(examples)}
