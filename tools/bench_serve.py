@@ -3,9 +3,10 @@
     python tools/bench_serve.py --write docs/BENCHMARKS.md              # the table (~5 minutes)
     python tools/bench_serve.py --soak 600 --write docs/BENCHMARKS.md   # and a 10-minute soak
 
-For each mode (batching on, then off: `--no-batching`, each request its own forward pass) a real
-server is started on loopback with the shipped `sentiment` and `ner` models; for each number of
-clients (1, 8, 32, 128), that many clients send one sentence per request, each waiting for its
+Two real servers are started on loopback with the shipped `sentiment` and `ner` models, one with
+dynamic batching and one without (`--no-batching`: each request its own forward pass); for each
+number of clients (1, 8, 32, 128), measured on one server then the other (so both meet the same
+machine noise), that many clients send one sentence per request, each waiting for its
 answer before sending the next, for `--seconds` per cell (after a warm-up). Sentences are SST-2
 test sentences (classify) and CoNLL-2003 test sentences (tag), in order. We report requests/s and
 the median and 99th-percentile latency. The clients run in this process (asyncio + httpx) on the
@@ -154,20 +155,23 @@ def main() -> None:
     data = sentences()
     results: dict = {}
     soak_samples = None
-    for batching in (True, False):
-        proc, url = start_server(batching)
-        try:
-            for task, endpoint in (("classify", "/v1/classify"), ("tag", "/v1/tag")):
-                asyncio.run(load(url, endpoint, data[task], 8, 2.0))                 # warm-up
-                for c in clients:
+    servers = {batching: start_server(batching) for batching in (True, False)}   # both up: cells alternate
+    try:
+        for task, endpoint in (("classify", "/v1/classify"), ("tag", "/v1/tag")):
+            for batching, (_, url) in servers.items():
+                asyncio.run(load(url, endpoint, data[task], 8, 2.0))                # warm-up
+            for c in clients:
+                for batching, (_, url) in servers.items():   # on, then off, for each cell: the same noise
                     r = asyncio.run(load(url, endpoint, data[task], c, args.seconds))
                     results[(batching, task, c)] = r
                     print(f"batching={'on' if batching else 'off'} {task} clients={c}: {r['rps']:.0f} req/s, "
                           f"p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms ({r['n']} requests, {r['errors']} errors)",
                           file=sys.stderr)
-            if batching and args.soak:
-                soak_samples = asyncio.run(soak(url, proc.pid, data, args.soak))
-        finally:
+        if args.soak:
+            proc, url = servers[True]
+            soak_samples = asyncio.run(soak(url, proc.pid, data, args.soak))
+    finally:
+        for proc, _ in servers.values():
             proc.terminate()
             proc.wait(30)
     publish(report(results, clients, args, soak_samples), "serve", args.write)

@@ -28,7 +28,7 @@ from torch import nn
 
 from textrnn.encoder import Encoder, EncoderConfig
 from textrnn.errors import ConfigError, choose
-from textrnn.segment_data import INSIDE, MWT, MWT_SENTENCE, SENTENCE, TOKEN
+from textrnn.segment_data import INSIDE, MWT, MWT_SENTENCE, SENTENCE
 
 TASK = "segment"
 LABELS = ("inside", "token", "sentence", "mwt", "mwt_sentence")
