@@ -123,3 +123,21 @@ def tiny_translate(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("translate")
     train(tiny_translate_config(epochs=25), out / "run", quiet=True)
     return out / "run" / "model"
+
+
+def tiny_segment_config(**train):
+    return {"task": "segment",
+            "data": {"train": str(FIXTURES / "segment_sample.conllu"), "dev": str(FIXTURES / "segment_sample.conllu")},
+            "tokenizer": {"kind": "char", "min_freq": 1},
+            "model": {"embedding_dim": 8, "class_dim": 4, "hidden_size": 16, "num_layers": 1, "max_len": 64},
+            "train": {"epochs": 4, "batch_size": 4, "lr": 0.02, "seed": 1, **train}}
+
+
+@pytest.fixture(scope="session")
+def tiny_segmenter(tmp_path_factory) -> Path:
+    """A trained segmenter bundle (heads/segment.py) on the hand-written CoNLL-U sample."""
+    from textrnn.train import train
+
+    out = tmp_path_factory.mktemp("seg")
+    train(tiny_segment_config(), out / "run", quiet=True)
+    return out / "run" / "model"

@@ -314,11 +314,17 @@ def evaluate(
                                              "apply to language models, which read the text as one stream."),
     ref: Optional[str] = typer.Option(None, "--ref", help="Translation: the reference translations of DATA, line by line."),
     beam: Optional[int] = typer.Option(None, "--beam", help="Translation: beam size (default: the model's)."),
+    raw: bool = typer.Option(False, "--raw", help="Tagging: start from the CoNLL-U treebank's raw text (segmenter, then "
+                                                  "tagger) and give the CoNLL 2018 scores: tokens, words, sentences, UPOS F1."),
+    segmenter: str = typer.Option("segmenter", "--segmenter", help="With --raw: the segmenter (shipped name or directory; `rules`: the old rule-based splitting, for comparison)."),
+    write_conllu: Optional[Path] = typer.Option(None, "--write-conllu", help="With --raw: also write the system's CoNLL-U here."),
+    force: bool = typer.Option(False, "--force", help="Overwrite --write-conllu if it exists."),
 ):
     """Score MODEL on DATA: accuracy, F1, confusion matrix, n; perplexity for a language model."""
     from textrnn.commands.evaluate import evaluate_model
 
-    scores = evaluate_model(model, data, batch_size=batch_size, ref=ref, beam=beam)
+    scores = evaluate_model(model, data, batch_size=batch_size, ref=ref, beam=beam, raw=raw, segmenter=segmenter,
+                            write_conllu=write_conllu, force=force)
     if as_json:
         from textrnn.commands.output import json_line
 

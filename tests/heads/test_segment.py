@@ -12,23 +12,6 @@ from textrnn.segment_data import read_paragraphs
 SAMPLE = FIXTURES / "segment_sample.conllu"
 
 
-def tiny_segment_config(**train):
-    return {"task": "segment",
-            "data": {"train": str(SAMPLE), "dev": str(SAMPLE)},
-            "tokenizer": {"kind": "char", "min_freq": 1},
-            "model": {"embedding_dim": 8, "class_dim": 4, "hidden_size": 16, "num_layers": 1, "max_len": 64},
-            "train": {"epochs": 4, "batch_size": 4, "lr": 0.02, "seed": 1, **train}}
-
-
-@pytest.fixture(scope="module")
-def tiny_segmenter(tmp_path_factory):
-    from textrnn.train import train
-
-    out = tmp_path_factory.mktemp("seg")
-    train(tiny_segment_config(), out / "run", quiet=True)
-    return out / "run" / "model"
-
-
 def test_paragraphs_and_their_labels():
     paras = read_paragraphs(SAMPLE)
     assert [p.text for p in paras][0] == "I don't know. It's 12:30 now!"

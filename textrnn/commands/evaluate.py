@@ -6,7 +6,8 @@ from textrnn.errors import InputError, UnknownLabels
 
 
 def evaluate_model(model: str, data: str, batch_size: int | None = None, ref: str | None = None,
-                   beam: int | None = None) -> dict:
+                   beam: int | None = None, raw: bool = False, segmenter: str = "segmenter",
+                   write_conllu=None, force: bool = False) -> dict:
     import re
     from pathlib import Path
 
@@ -14,6 +15,8 @@ def evaluate_model(model: str, data: str, batch_size: int | None = None, ref: st
     from textrnn.heads import head_module
 
     predictor = textrnn.load(model)
+    if raw or write_conllu is not None:
+        return evaluate_from_raw(model, predictor, data, segmenter, write_conllu, force, batch_size)
     head = head_module(predictor.task)
     options = {"batch_size": batch_size} if batch_size else {}
     if predictor.task == "lm" and batch_size:   # a speed knob must not change a metric (heads/lm.py: score)
@@ -41,6 +44,27 @@ def evaluate_model(model: str, data: str, batch_size: int | None = None, ref: st
         where = first_line_with(path, e.labels, column_of(predictor.task, path))
         raise InputError(f"{where}: {e.message}" if where else e.message, hint=e.hint) from None
     return {"model": model, "data": data, "task": predictor.task, **scores}
+
+
+def evaluate_from_raw(model: str, predictor, data: str, segmenter: str, write_conllu, force: bool,
+                      batch_size: int | None) -> dict:
+    """`--raw`: the treebank's raw text through the segmenter and the tagger, CoNLL 2018 scores."""
+    from pathlib import Path
+
+    from textrnn.raw_text import evaluate_raw
+
+    if predictor.task != "tag":
+        raise InputError(f"--raw scores a tagger from raw text; {model!r} is a {predictor.task!r} model",
+                         hint="e.g. textrnn evaluate pos en_ewt-ud-test.conllu --raw")
+    if ".conllu" not in Path(data).name:
+        raise InputError(f"{data}: --raw needs a CoNLL-U treebank (its raw text and gold words)",
+                         hint="give a .conllu file, e.g. $TEXTRNN_CORPORA/ud_english_ewt/en_ewt-ud-test.conllu")
+    if not Path(data).is_file():
+        raise InputError(f"{data}: no such file", hint="give a CoNLL-U treebank")
+    scores = evaluate_raw(predictor, data, segmenter, write_conllu, force, batch_size or 64)
+    flat = {f"{k}_{m}": v[m] for k, v in scores.items() for m in ("precision", "recall", "f1")}
+    return {"model": model, "segmenter": segmenter, "data": data, "task": "tag", "raw": True, **flat,
+            "upos_aligned_accuracy": scores["upos"]["aligned_accuracy"]}
 
 
 def column_of(task: str, path: str) -> int:

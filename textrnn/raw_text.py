@@ -1,0 +1,85 @@
+"""Raw text in, tagged words out: the segmenter and a tagger together, scored as the CoNLL 2018
+shared task scores systems that start from raw text.
+
+    paragraph text → segmenter (heads/segment.py) → sentences → tokens → words (`don't` → do n't)
+                   → tagger (heads/tag.py) on each sentence's words → UPOS per word
+
+`evaluate_raw` reads a treebank's paragraphs as they were written (segment_data.py: sentences
+joined as `SpaceAfter` says), runs both models, writes the result as CoNLL-U and scores it against
+the treebank with ud_eval.py: tokens, sentences and words F1, and UPOS F1 over words aligned by
+their characters.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class RuleSegmenter:
+    """The rules textrnn used before the segmenter, for comparison (tools/bench_segment.py): words
+    by the tagger's word-splitting rules (tokenizer.word_spans, UD style: `don't` → `do` `n't` as
+    two tokens), sentences ending at `.`, `!` or `?` followed by a space and a capital letter."""
+
+    task = "segment"
+
+    def segment(self, texts: list[str], batch_size: int = 0) -> list[list[dict]]:
+        from textrnn.tokenizer import word_spans
+
+        out = []
+        for text in texts:
+            sents, current = [], []
+            spans = word_spans(text, "ud")
+            for k, (s, e) in enumerate(spans):
+                current.append({"text": text[s:e], "start": s, "end": e, "words": [text[s:e]]})
+                nxt = spans[k + 1] if k + 1 < len(spans) else None
+                if nxt is None or (text[s:e] in (".", "!", "?") and nxt[0] > e and text[nxt[0]].isupper()):
+                    sents.append({"text": text[current[0]["start"]: e], "start": current[0]["start"], "end": e,
+                                  "tokens": current})
+                    current = []
+            out.append(sents)
+        return out
+
+
+def tag_raw(segmenter, tagger, texts: list[str], batch_size: int = 64) -> list[list[dict]]:
+    """Each text → its sentences as `ud_eval.write_conllu` takes them: {"text", "tokens": [{"form",
+    "start", "end", "space_after", "words": [{"form", "upos"}]}]} (offsets index the text)."""
+    segmented = segmenter.segment(texts)
+    sentences = [(text, s) for text, doc in zip(texts, segmented) for s in doc]
+    words = [[w for t in s["tokens"] for w in t["words"]] for _, s in sentences]
+    tags = tagger.tag_tokens(words, batch_size)
+    out, k = [], 0
+    for text, doc in zip(texts, segmented):
+        mine = []
+        for s in doc:
+            it = iter(tags[k])
+            k += 1
+            tokens = [{"form": t["text"], "start": t["start"], "end": t["end"],
+                       "space_after": t["end"] < len(text) and text[t["end"]].isspace(),
+                       "words": [{"form": w, "upos": next(it)} for w in t["words"]]} for t in s["tokens"]]
+            mine.append({"text": s["text"], "tokens": tokens})
+        out.append(mine)
+    return out
+
+
+def evaluate_raw(tagger, treebank: str | Path, segmenter="segmenter", write_conllu: Path | None = None,
+                 force: bool = False, batch_size: int = 64) -> dict:
+    """CoNLL 2018 scores of segmenter + tagger on a treebank's raw text (fractions, 1.0 = all right)."""
+    import textrnn
+    from textrnn.segment_data import read_paragraphs
+    from textrnn.ud_eval import evaluate, write_conllu as to_conllu
+
+    if segmenter == "rules":
+        seg = RuleSegmenter()
+    else:
+        seg = textrnn.load(segmenter, task="segment") if isinstance(segmenter, (str, Path)) else segmenter
+    texts = [p.text for p in read_paragraphs(treebank)]
+    system = to_conllu([s for doc in tag_raw(seg, tagger, texts, batch_size) for s in doc])
+    if write_conllu is not None:
+        from textrnn.commands.output import open_output
+
+        with open_output(write_conllu, force) as out:
+            out.write(system)
+    gold = Path(treebank)
+    gold_text = gold.read_text(encoding="utf-8") if gold.suffix != ".gz" else __import__("gzip").open(gold, "rt", encoding="utf-8").read()
+    scores = evaluate(gold_text, system, gold_where=str(treebank), system_where="<system output>")
+    return {name: scores[name] for name in ("tokens", "words", "sentences", "upos")}
