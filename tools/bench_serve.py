@@ -149,6 +149,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=10.0, help="measured seconds per cell")
     ap.add_argument("--clients", default=",".join(map(str, CLIENTS)))
     ap.add_argument("--soak", type=float, default=0.0, help="soak seconds (0: no soak)")
+    ap.add_argument("--note", default="", help="what else ran on the machine meanwhile (written under the table)")
     ap.add_argument("--write", type=Path)
     args = ap.parse_args()
     clients = [int(c) for c in args.clients.split(",")]
@@ -193,7 +194,7 @@ def report(results: dict, clients: list[int], args, soak_samples) -> list[str]:
             lines.append(f"| {task} | {c} | {on['rps']:,.0f} | {on['p50']:.1f} / {on['p99']:.1f} | {off['rps']:,.0f} | "
                          f"{off['p50']:.1f} / {off['p99']:.1f} | **{on['rps'] / off['rps']:.2f}×** |")
     errs = sum(r["errors"] for r in results.values())
-    lines += ["", f"Errors (non-200 answers) over all cells: {errs}."]
+    lines += ["", f"Errors (non-200 answers) over all cells: {errs}." + (f" {args.note}" if args.note else "")]
     if soak_samples:
         first = [m for t, m in soak_samples if t >= 60] or [soak_samples[-1][1]]
         lines += ["", f"Soak: {args.soak / 60:g} minutes of 8 classify + 8 tag clients, batching on. Resident memory "
