@@ -195,6 +195,8 @@ def tag(
     force: bool = typer.Option(False, "--force", help="Overwrite --output if it exists."),
     runtime: Runtime = typer.Option(Runtime.torch, "--runtime", help="torch, or onnx (ONNX Runtime: give --model FILE.onnx "
                                     "from `textrnn export`; a .onnx model implies it)."),
+    segmenter: str = typer.Option("auto", "--segmenter", help="Raw text: auto (the shipped segmenter for English "
+                                  "taggers), rules (a line is one sentence, split by rules), or a segmenter directory."),
 ):
     """Tag each input line with parts of speech (pos) or named entities (ner): one record per line, in order."""
     from textrnn.commands.tag import tag_files
@@ -202,7 +204,7 @@ def tag(
     check_runtime(runtime, model)
     tag_files(files or ["-"], model=model, fmt=format.value, tokenized=tokenized,
               input_format=input_format.value if input_format else None, batch_size=batch_size,
-              output=output, force=force)
+              output=output, force=force, segmenter=segmenter)
 
 
 class TokFormat(str, Enum):

@@ -40,6 +40,36 @@ class RuleSegmenter:
         return out
 
 
+def words_of(sentence: dict) -> list[tuple[str, int, int]]:
+    """A segmented sentence's words with character spans: a multiword token's words get the parts
+    of its span they were cut from (`don't` → do 0-2, n't 2-5), or else the whole token's span."""
+    out = []
+    for t in sentence["tokens"]:
+        if len(t["words"]) > 1 and "".join(t["words"]) == t["text"]:
+            at = t["start"]
+            for w in t["words"]:
+                out.append((w, at, at + len(w)))
+                at += len(w)
+        else:
+            out += [(w, t["start"], t["end"]) for w in t["words"]]
+    return out
+
+
+def join_hyphens(words: list[tuple[str, int, int]], text: str) -> list[tuple[str, int, int]]:
+    """UD English splits `Al-Ain` into `Al - Ain`; CoNLL-2003 (the ner model's data) keeps it whole:
+    rejoin a word, a hyphen and a word written without spaces between them."""
+    out: list[tuple[str, int, int]] = []
+    for w, s, e in words:
+        prev = out[-1][0] if out and out[-1][2] == s else ""          # the word just before, touching
+        if (w == "-" and prev[-1:].isalnum()) or (len(prev) > 1 and prev.endswith("-") and prev[-2].isalnum()
+                                                 and w[:1].isalnum()):
+            _, s0, _ = out.pop()
+            out.append((text[s0:e], s0, e))
+        else:
+            out.append((w, s, e))
+    return out
+
+
 def tag_raw(segmenter, tagger, texts: list[str], batch_size: int = 64) -> list[list[dict]]:
     """Each text → its sentences as `ud_eval.write_conllu` takes them: {"text", "tokens": [{"form",
     "start", "end", "space_after", "words": [{"form", "upos"}]}]} (offsets index the text)."""

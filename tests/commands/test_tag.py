@@ -82,3 +82,34 @@ def test_evaluate_tagger(tiny_ner):
     assert s["task"] == "tag" and {"f1", "precision", "recall", "per_type", "accuracy"} <= set(s)
     r = run("evaluate", tiny_ner, FIXTURES / "ner_dev.tsv")
     assert r.exit_code == 0 and "f1:" in r.stdout
+
+
+def test_raw_text_through_a_segmenter_keeps_one_record_per_line(tiny_ner, tiny_pos, tiny_segmenter):
+    text = "Karl Weber lives in Berlin. Anna visited Al-Ain!\n\n\x07\nWe can't stop.\n"
+    r = run("tag", "--model", tiny_ner, "--segmenter", tiny_segmenter, "--format", "jsonl", input=text)
+    assert r.exit_code == 0, r.output
+    recs = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [rec["text"] for rec in recs] == text.split("\n")[:-1]
+    assert recs[1]["sentences"] == [] and recs[2]["tokens"] == []          # an empty line, a control character
+    for rec in recs:
+        assert all(rec["text"][s:e] == tok for tok, (s, e) in zip(rec["tokens"], rec["offsets"]))
+        assert sum(len(s["tokens"]) for s in rec["sentences"]) == len(rec["tokens"])
+        assert all(rec["text"][e["start"]: e["end"]] == e["text"] for e in rec.get("entities", []))
+    assert "Al-Ain" in "".join(recs[0]["tokens"]) or "Al-Ain" in recs[0]["text"]
+    for fmt, count in (("inline", 4), ("spans", 4)):
+        r = run("tag", "--model", tiny_ner, "--segmenter", tiny_segmenter, "--format", fmt, input=text)
+        assert r.exit_code == 0 and len(r.stdout.split("\n")) == count + 1, r.output
+    r = run("tag", "--model", tiny_ner, "--segmenter", tiny_segmenter, "--format", "conll", input=text)
+    assert r.stdout.count("# (empty line)") == 2 and len([b for b in r.stdout.split("\n\n") if b.strip()]) == 4
+    r = run("tag", "--model", tiny_pos, "--segmenter", tiny_segmenter, "--format", "jsonl", input="We can't stop.\n")
+    words = json.loads(r.stdout)["tokens"]
+    assert "".join(words) == "Wecan'tstop."                                 # a multiword token's words cut its text
+
+
+def test_segmenter_option_mistakes(tiny_ner, tiny_model, tiny_segmenter):
+    r = run("tag", "--model", tiny_ner, "--segmenter", tiny_segmenter, "--tokenized", input="a b\n")
+    assert r.exit_code == 1 and "--segmenter is for raw text" in r.stderr
+    r = run("tag", "--model", tiny_ner, "--segmenter", tiny_model, input="a b\n")
+    assert r.exit_code == 1 and "not a 'segment' model" in r.stderr
+    r = run("tag", "--model", tiny_ner, "--segmenter", "rules", input="Karl Weber lives in Berlin.\n")
+    assert r.exit_code == 0 and r.stdout.startswith("Karl/")
