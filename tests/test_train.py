@@ -324,3 +324,14 @@ def test_a_test_label_absent_from_train_is_named_before_training(tmp_path):
     with pytest.raises(TextrnnError, match=r"test.tsv: label\(s\) \['eggs'\] never occur") as e:
         train(cfg, tmp_path / "run", quiet=True)
     assert "test data" in e.value.hint and not (tmp_path / "run").exists()
+
+
+def test_a_run_directory_removed_under_a_stopping_run_is_no_traceback(tmp_path):
+    import shutil
+
+    from textrnn.run_dir import run_lock
+
+    out = tmp_path / "gone"
+    with run_lock(out):
+        shutil.rmtree(out)        # a user cleans up while the run is stopping
+    assert not out.exists()

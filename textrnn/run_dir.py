@@ -53,9 +53,12 @@ def run_lock(out: Path, enabled: bool = True):
     try:
         yield
     finally:
-        if created and [p.name for p in out.iterdir()] == [LOCK]:
-            (out / LOCK).unlink()
-            out.rmdir()
+        try:   # a run that made nothing leaves no directory (someone may have removed it already)
+            if created and [p.name for p in out.iterdir()] == [LOCK]:
+                (out / LOCK).unlink()
+                out.rmdir()
+        except FileNotFoundError:
+            pass
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
 
