@@ -1,1 +1,1 @@
-"""The work behind each CLI subcommand, as plain functions (the typer shell is textrnn/cli.py)."""
+"""The work behind each CLI subcommand, as plain functions (the typer shell is textrnn/cli/)."""
