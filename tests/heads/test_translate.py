@@ -109,3 +109,19 @@ def test_config_errors_name_the_key():
         TranslateConfig(vocab_size=10, cell="rnn")
     with pytest.raises(ConfigError, match="model.beam"):
         TranslateConfig(vocab_size=10, beam=0)
+
+
+def test_without_an_eos_key_attention_never_rests_on_the_closing_piece(tmp_path):
+    """attend_eos = false (issue 22, defect 4): </s> is no attention key, so no weight can sink there."""
+    import textrnn
+    from tests.conftest import tiny_translate_config
+    from textrnn.train import train
+
+    cfg = tiny_translate_config(epochs=1)
+    cfg["model"]["attend_eos"] = False
+    train(cfg, tmp_path / "run", quiet=True)
+    p = textrnn.load(tmp_path / "run" / "model")
+    rec = p.translate(["der Hund läuft im Park", "x"], attention=True)
+    for r in rec:
+        assert "</s>" not in r["source_pieces"]
+        assert all(len(row) == len(r["source_pieces"]) and abs(sum(row) - 1) < 1e-4 for row in r["attention"])

@@ -47,6 +47,8 @@ class TranslateConfig:
     decoder_layers: int = 1
     attention: str = "additive"    # additive (Bahdanau) | general | dot (Luong)
     input_feeding: bool = True     # feed h̃_{t-1} into step t (Luong): the decoder knows what it attended to
+    attend_eos: bool = True        # False: the source's closing </s> is no attention key, so attention cannot
+                                   # park on it (an "attention sink") and its weights read as an alignment
     share_embeddings: bool = True  # source and target read one embedding table (joint vocabulary)
     tie: bool = True               # output layer = target embedding (Press & Wolf 2017)
     dropout: float = 0.3           # on embeddings, encoder outputs and h̃
@@ -115,7 +117,8 @@ class Seq2Seq(nn.Module):
         if self.config.cell == "lstm":
             s0 = (s0, torch.tanh(self.bridge_c(ends)).view(B, L, H).transpose(0, 1).contiguous())
         values = self.dropout(values)
-        mask = torch.arange(src.size(1)).unsqueeze(0) < lengths.unsqueeze(1)            # (B, S)
+        real = lengths if self.config.attend_eos else (lengths - 1).clamp(min=1)        # (B,) keys per source
+        mask = torch.arange(src.size(1)).unsqueeze(0) < real.unsqueeze(1)               # (B, S)
         return {"values": values, "keys": self.attend.keys(values), "mask": mask, "s0": s0}
 
     @staticmethod
@@ -221,8 +224,8 @@ class Predictor:
                 for i, h in zip(idx, hyps):
                     rec = {"translation": tk.decode(h.tokens), "score": h.score}
                     if attention:
-                        n = len(seqs[i])
-                        rec["source_pieces"] = [tk.sp.id_to_piece(t) for t in seqs[i][:-1]] + ["</s>"]
+                        n = len(seqs[i]) if self.config.attend_eos else max(1, len(seqs[i]) - 1)   # keys attended
+                        rec["source_pieces"] = ([tk.sp.id_to_piece(t) for t in seqs[i][:-1]] + ["</s>"])[:n]
                         rec["target_pieces"] = [tk.sp.id_to_piece(t) for t in h.tokens] + ["</s>"]
                         rec["attention"] = h.attention[:, :n].tolist()
                     out[keep[i]] = rec
