@@ -60,15 +60,25 @@ def replace_output(doc: Path, cmd_text: str, lines: list[str]) -> bool:
 
 
 def main() -> None:
-    from tests.test_tutorial import TUTORIAL, TUTORIAL_KO, parse
+    from tests.test_tutorial import KO_COMMANDS, TUTORIAL, TUTORIAL_KO, parse
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--match", action="append", required=True, help="run commands containing this text")
     ap.add_argument("--dry-run", action="store_true", help="print the outputs, change nothing")
     args = ap.parse_args()
+    korean_only = {c.text for c in KO_COMMANDS}
+    # the English tutorial's commands are pasted into both files; the Korean models' commands, which
+    # only the Korean tutorial shows, into that one
+    for doc, targets in ((TUTORIAL, (TUTORIAL, TUTORIAL_KO)), (TUTORIAL_KO, (TUTORIAL_KO,))):
+        commands = parse(doc)
+        chosen = [c for c in commands if any(m in c.text for m in args.match)
+                  and (c.text in korean_only) == (doc == TUTORIAL_KO)]
+        if chosen:
+            paste(commands, chosen, targets, args.dry_run)
+
+
+def paste(commands, chosen, targets, dry_run: bool) -> None:
     pictures = ROOT / "docs" / "tutorial"
-    commands = parse(TUTORIAL)
-    chosen = [c for c in commands if any(m in c.text for m in args.match)]
     # a chosen command runs after the earlier commands of its section, in one directory per section
     # (`train --example hello --out hello`, then `inspect step hello/model h`): their outputs are pasted too
     blocks = {c.block for c in chosen}
@@ -80,9 +90,9 @@ def main() -> None:
             shots.mkdir()
             lines, shown = run(cmd, workdir, shots)
             print(f"$ {cmd.text}\n" + "\n".join(lines) + "\n")
-            if args.dry_run:
+            if dry_run:
                 continue
-            for doc in (TUTORIAL, TUTORIAL_KO):
+            for doc in targets:
                 if not replace_output(doc, cmd.text, lines):
                     print(f"warning: {doc.name} does not show `{cmd.text}`", file=sys.stderr)
             for target, name in shown.items():
