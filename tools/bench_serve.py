@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import shlex
 import socket
 import subprocess
 import sys
@@ -55,10 +56,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(batching: bool) -> tuple[subprocess.Popen, str]:
+def start_server(batching: bool, extra: list[str] = ()) -> tuple[subprocess.Popen, str]:
     port = free_port()
     cmd = [sys.executable, "-m", "textrnn", "serve", "--port", str(port), "--models", "sentiment,ner", "--preload",
-           "--max-queue", "100000", "--timeout", "120"] + ([] if batching else ["--no-batching"])
+           "--max-queue", "100000", "--timeout", "120", *extra] + ([] if batching else ["--no-batching"])
     proc = subprocess.Popen(cmd, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     for _ in range(600):
@@ -149,6 +150,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=10.0, help="measured seconds per cell")
     ap.add_argument("--clients", default=",".join(map(str, CLIENTS)))
     ap.add_argument("--soak", type=float, default=0.0, help="soak seconds (0: no soak)")
+    ap.add_argument("--serve-args", default="", help="more `textrnn serve` options for both servers, e.g. '--threads 1'")
     ap.add_argument("--note", default="", help="what else ran on the machine meanwhile (written under the table)")
     ap.add_argument("--write", type=Path)
     args = ap.parse_args()
@@ -156,7 +158,7 @@ def main() -> None:
     data = sentences()
     results: dict = {}
     soak_samples = None
-    servers = {batching: start_server(batching) for batching in (True, False)}   # both up: cells alternate
+    servers = {batching: start_server(batching, args.serve_args.split()) for batching in (True, False)}   # both up: cells alternate
     try:
         for task, endpoint in (("classify", "/v1/classify"), ("tag", "/v1/tag")):
             for batching, (_, url) in servers.items():
@@ -180,12 +182,12 @@ def main() -> None:
 
 def report(results: dict, clients: list[int], args, soak_samples) -> list[str]:
     lines = ["## Serving (`textrnn serve`)", "",
-             f"Command: `python tools/bench_serve.py --seconds {args.seconds:g}"
-             + (f" --soak {args.soak:g}" if args.soak else "") + " --write docs/BENCHMARKS.md`  ",
+             f"Command: `python tools/bench_serve.py {shlex.join(sys.argv[1:])}`  ",
              machine_line() + "  ",
              f"Models `sentiment` (3 BiLSTMs) and `ner` (BiLSTM-CRF with language-model features), one sentence per "
              f"request, closed-loop keep-alive clients in the benchmark's own process on the same 2 cores, {args.seconds:g} s per "
-             f"cell after a warm-up; the server's defaults (2 threads, batches of ≤ 64 texts, ≤ 5 ms wait).", "",
+             f"cell after a warm-up; the server's defaults (2 threads, batches of ≤ 64 texts, ≤ 5 ms wait)"
+             + (f" with `{args.serve_args}`" if args.serve_args else "") + ".", "",
              "| task | clients | batching on: req/s | p50 / p99 ms | batching off: req/s | p50 / p99 ms | throughput ratio |",
              "|---|---|---|---|---|---|---|"]
     for task in ("classify", "tag"):
