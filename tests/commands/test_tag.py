@@ -48,13 +48,17 @@ def test_pos_model_with_spans_is_refused(tiny_pos):
     assert r.exit_code == 0 and r.stdout.startswith("Dogs/")
 
 
-def test_long_lines_and_control_characters(tiny_ner):
+def test_long_lines_and_control_characters(tiny_ner, tiny_segmenter):
     long = " ".join(["Anna lives in Rome ."] * 1000)   # 5,000 words
-    r = run("tag", "--model", tiny_ner, input=f"{long}\nKarl\x07 Weber\x1b\n")
+    r = run("tag", "--model", tiny_ner, "--segmenter", "rules", input=f"{long}\nKarl\x07 Weber\x1b\n")
     assert r.exit_code == 0, r.output
     lines = r.stdout.splitlines()
     assert len(lines) == 2 and len(lines[0].split()) == 5000 and r.stderr.count("tagged in pieces") == 1
     assert lines[1] == "Karl/B-PER Weber/I-PER"   # control characters are not words
+    r = run("tag", "--model", tiny_ner, "--segmenter", tiny_segmenter, input=f"{long}\nKarl\x07 Weber\x1b\n")
+    lines = r.stdout.splitlines()
+    assert r.exit_code == 0 and len(lines) == 2 and len(lines[0].split()) == 5000, r.output
+    assert [w.split("/")[0] for w in lines[1].split()] == ["Karl", "Weber"]
 
 
 @pytest.mark.parametrize("content,message", BAD_FILES)

@@ -109,12 +109,18 @@ class Segmenter(nn.Module):
 
 
 # -- from labels to sentences, tokens and words --------------------------------------------------
+def separates(c: str) -> bool:
+    """A space, or a control character (a terminal's bell, an escape): never part of a token."""
+    return c.isspace() or unicodedata.category(c) == "Cc"
+
+
 def spans(text: str, labels: list[int]) -> list[list[tuple[int, int, bool]]]:
     """Labels per character → sentences, each a list of tokens (start, end, is multiword). A space
-    always ends a token; a sentence ends at a sentence label (and the text's end)."""
+    or a control character always ends a token; a sentence ends at a sentence label (and the
+    text's end)."""
     sentences, tokens, start = [], [], None
     for i, (c, lab) in enumerate(zip(text, labels)):
-        if c.isspace():
+        if separates(c):
             if start is not None:
                 tokens.append((start, i, False))
                 start = None
