@@ -29,7 +29,7 @@ test:
 
 # Rebuild the shipped models from the shared corpora (see docs/BENCHMARKS.md for times and scores).
 pretrained:
-	$(BIN)python tools/build_pretrained.py embeddings bilm spam sentiment ner pos shakespeare wikitext2 de-en en-de embeddings-ko pos-ko sentiment-ko
+	$(BIN)python tools/build_pretrained.py embeddings bilm spam sentiment ner pos shakespeare wikitext2 de-en en-de embeddings-ko pos-ko sentiment-ko segmenter
 
 # Rewrites the tables in docs/BENCHMARKS.md; scikit-learn is for the baselines only.
 bench:
@@ -37,6 +37,9 @@ bench:
 	$(BIN)python tools/bench_startup.py --write docs/BENCHMARKS.md
 	$(BIN)python tools/bench_classify.py --cv --write docs/BENCHMARKS.md
 	$(BIN)python tools/bench_tag.py --write docs/BENCHMARKS.md
+	$(BIN)python tools/bench_segment.py --write docs/BENCHMARKS.md
+	$(BIN)python tools/bench_sentiment.py --readings --write docs/BENCHMARKS.md
+	$(BIN)python tools/bench_serve.py --soak 600 --write docs/BENCHMARKS.md
 	$(BIN)python tools/bench_lm.py --write docs/BENCHMARKS.md
 	$(BIN)python tools/bench_translate.py --write docs/BENCHMARKS.md
 	$(BIN)python tools/bench_encoder.py --quick --write docs/BENCHMARKS.md   # the full grid (~8 min): without --quick

@@ -8,7 +8,8 @@ from textrnn.bundle import shipped_models
 SHIPPED = shipped_models()
 
 
-@pytest.mark.parametrize("name", ["sentiment", "spam", "ner", "pos", "wikitext2", "shakespeare", "de-en", "en-de"])
+@pytest.mark.parametrize("name", ["sentiment", "spam", "ner", "pos", "wikitext2", "shakespeare", "de-en", "en-de",
+                                  "segmenter"])
 def test_shipped_model_is_present(name):
     assert name in SHIPPED, f"textrnn/pretrained/{name} is missing; rebuild with `make pretrained`"
 
@@ -123,3 +124,16 @@ def test_every_shipped_bundle_records_the_sha256_of_its_weights():
 
     bundles = [c.parent for c in PRETRAINED_DIR.rglob("config.json") if (c.parent / WEIGHTS).is_file()]
     assert bundles and all(WEIGHTS in recorded_sha256(d) for d in bundles)
+
+
+def test_segmenter_example():
+    """README and issue 19: what a UD annotator would write."""
+    doc = textrnn.load("segmenter").segment(["I can't believe it's 12:30 already!!! See http://example.com :)"])[0]
+    tokens = [[t["text"] for t in s["tokens"]] for s in doc]
+    assert tokens == [["I", "can't", "believe", "it's", "12:30", "already", "!!!"],
+                      ["See", "http://example.com", ":)"]]
+    assert [t["words"] for t in doc[0]["tokens"][1:4:2]] == [["ca", "n't"], ["it", "'s"]]
+    from textrnn.commands.info import list_models
+
+    assert any(line.startswith("segmenter") and "tokens_f1" in line and "sentences_f1" in line
+               for line in list_models().splitlines())

@@ -7,6 +7,7 @@ from pathlib import Path
 from textrnn.bundle import read_config, read_metrics, resolve_model, shipped_models
 
 HEADLINE = {"classify": "accuracy", "tag": "accuracy", "lm": "perplexity", "translate": "bleu"}
+SHOWN = {"segment": ("tokens_f1", "sentences_f1")}   # a task whose headline is a mean of these: show them
 
 
 def _size_mb(directory: Path) -> float:
@@ -16,6 +17,9 @@ def _size_mb(directory: Path) -> float:
 def headline(task: str, metrics: dict) -> str:
     key = metrics.get("headline") or HEADLINE.get(task, "")
     for split in ("test", "dev"):
+        scores = metrics.get(split) or {}
+        if task in SHOWN and all(isinstance(scores.get(k), (int, float)) for k in SHOWN[task]):
+            return f"{split} " + ", ".join(f"{k} {scores[k]:.4f}" for k in SHOWN[task])
         files = metrics.get(f"{split}_files") or {}   # a split of several files: each one's score
         scores = [(f.removeprefix("corpora:"), (s or {}).get(key)) for f, s in files.items()]
         if scores and all(isinstance(v, (int, float)) for _, v in scores):
