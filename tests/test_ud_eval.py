@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from textrnn.errors import InputError
-from textrnn.ud_eval import evaluate, parse_conllu, write_conllu
+from textrnn.raw_text import write_conllu
+from textrnn.ud_eval import evaluate, parse_conllu
 
 
 def sent(*rows: str, text: str | None = None) -> str:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textrnn.errors import InputError
+
 
 class RuleSegmenter:
     """The rules textrnn used before the segmenter, for comparison (tools/bench_segment.py): words
@@ -71,7 +73,7 @@ def join_hyphens(words: list[tuple[str, int, int]], text: str) -> list[tuple[str
 
 
 def tag_raw(segmenter, tagger, texts: list[str], batch_size: int = 64) -> list[list[dict]]:
-    """Each text → its sentences as `ud_eval.write_conllu` takes them: {"text", "tokens": [{"form",
+    """Each text → its sentences as `write_conllu` (below) takes them: {"text", "tokens": [{"form",
     "start", "end", "space_after", "words": [{"form", "upos"}]}]} (offsets index the text)."""
     segmented = segmenter.segment(texts)
     sentences = [(text, s) for text, doc in zip(texts, segmented) for s in doc]
@@ -91,25 +93,68 @@ def tag_raw(segmenter, tagger, texts: list[str], batch_size: int = 64) -> list[l
     return out
 
 
-def evaluate_raw(tagger, treebank: str | Path, segmenter="segmenter", write_conllu: Path | None = None,
+def evaluate_raw(tagger, treebank: str | Path, segmenter="segmenter", conllu_out: Path | None = None,
                  force: bool = False, batch_size: int = 64) -> dict:
     """CoNLL 2018 scores of segmenter + tagger on a treebank's raw text (fractions, 1.0 = all right)."""
     import textrnn
     from textrnn.segment_data import read_paragraphs
-    from textrnn.ud_eval import evaluate, write_conllu as to_conllu
+    from textrnn.ud_eval import evaluate
 
     if segmenter == "rules":
         seg = RuleSegmenter()
     else:
         seg = textrnn.load(segmenter, task="segment") if isinstance(segmenter, (str, Path)) else segmenter
     texts = [p.text for p in read_paragraphs(treebank)]
-    system = to_conllu([s for doc in tag_raw(seg, tagger, texts, batch_size) for s in doc])
-    if write_conllu is not None:
+    system = write_conllu([s for doc in tag_raw(seg, tagger, texts, batch_size) for s in doc])
+    if conllu_out is not None:
         from textrnn.commands.output import open_output
 
-        with open_output(write_conllu, force) as out:
+        with open_output(conllu_out, force) as out:
             out.write(system)
     gold = Path(treebank)
     gold_text = gold.read_text(encoding="utf-8") if gold.suffix != ".gz" else __import__("gzip").open(gold, "rt", encoding="utf-8").read()
     scores = evaluate(gold_text, system, gold_where=str(treebank), system_where="<system output>")
     return {name: scores[name] for name in ("tokens", "words", "sentences", "upos")}
+
+
+# -- writing CoNLL-U ----------------------------------------------------------------------------
+
+def _clean_form(form: str, what: str) -> str:
+    if not form or not form.strip() or any(c in form for c in "\t\n\r"):
+        raise InputError(f"write_conllu: {what} {form!r} cannot be a CoNLL-U FORM",
+                         hint="a FORM is non-empty and holds no tab or line break")
+    return form
+
+
+def write_conllu(sentences: list[dict]) -> str:
+    """CoNLL-U text for segmented, tagged sentences.
+
+    `sentences`: [{"text": str, "tokens": [{"form", "start", "end", "words": [{"form", "upos"}],
+    "space_after": bool}]}]. Each sentence gets `# sent_id = N` (from 1) and `# text = ...`; a token
+    of several words gets a range line `i-j` before its words; UPOS fills column 4 and MISC says
+    `SpaceAfter=No` when space_after is False; every other column is `_`. (`start`/`end` are not
+    written: CoNLL-U has no column for offsets.) Sentences without tokens are left out.
+
+    Note: HEAD is `_`, which this scorer accepts; the official conll18_ud_eval.py wants a number there.
+    """
+    out, sent_id = [], 0
+    for sentence in sentences:
+        if not sentence["tokens"]:
+            continue
+        sent_id += 1
+        text = " ".join(sentence.get("text", "").split())   # one line, whatever the raw text held
+        out += [f"# sent_id = {sent_id}", f"# text = {text}"]
+        i = 1
+        for token in sentence["tokens"]:
+            words = token["words"] or [{"form": token["form"], "upos": "_"}]
+            misc = "_" if token.get("space_after", True) else "SpaceAfter=No"
+            if len(words) > 1:
+                form = _clean_form(token["form"], "token")
+                out.append(f"{i}-{i + len(words) - 1}\t{form}\t_\t_\t_\t_\t_\t_\t_\t{misc}")
+            for w in words:
+                word_misc = misc if len(words) == 1 else "_"
+                form = _clean_form(w["form"], "word")
+                out.append(f"{i}\t{form}\t_\t{w.get('upos') or '_'}\t_\t_\t_\t_\t_\t{word_misc}")
+                i += 1
+        out.append("")
+    return "\n".join(out) + "\n" if out else ""

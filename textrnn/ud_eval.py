@@ -21,7 +21,7 @@ is our own implementation of its definitions:
 Empty nodes (`5.1`) are skipped, as the official scorer skips them. Unlike it, we neither read nor
 check HEAD and DEPREL: only the four scores above are computed.
 
-`write_conllu` writes a segmenter's and tagger's output as CoNLL-U that this scorer reads back.
+`raw_text.write_conllu` writes a segmenter's and tagger's output as CoNLL-U that this scorer reads back.
 """
 
 from __future__ import annotations
@@ -369,46 +369,3 @@ def evaluate(gold: str, system: str, *, gold_where: str = "<gold>", system_where
     spaces removed, differ (naming the first difference).
     """
     return score_documents(parse_conllu(gold, gold_where), parse_conllu(system, system_where))
-
-
-# --- Writing CoNLL-U ---
-
-def _clean_form(form: str, what: str) -> str:
-    if not form or not form.strip() or any(c in form for c in "\t\n\r"):
-        raise InputError(f"write_conllu: {what} {form!r} cannot be a CoNLL-U FORM",
-                         hint="a FORM is non-empty and holds no tab or line break")
-    return form
-
-
-def write_conllu(sentences: list[dict]) -> str:
-    """CoNLL-U text for segmented, tagged sentences.
-
-    `sentences`: [{"text": str, "tokens": [{"form", "start", "end", "words": [{"form", "upos"}],
-    "space_after": bool}]}]. Each sentence gets `# sent_id = N` (from 1) and `# text = ...`; a token
-    of several words gets a range line `i-j` before its words; UPOS fills column 4 and MISC says
-    `SpaceAfter=No` when space_after is False; every other column is `_`. (`start`/`end` are not
-    written: CoNLL-U has no column for offsets.) Sentences without tokens are left out.
-
-    Note: HEAD is `_`, which this scorer accepts; the official conll18_ud_eval.py wants a number there.
-    """
-    out, sent_id = [], 0
-    for sentence in sentences:
-        if not sentence["tokens"]:
-            continue
-        sent_id += 1
-        text = " ".join(sentence.get("text", "").split())   # one line, whatever the raw text held
-        out += [f"# sent_id = {sent_id}", f"# text = {text}"]
-        i = 1
-        for token in sentence["tokens"]:
-            words = token["words"] or [{"form": token["form"], "upos": "_"}]
-            misc = "_" if token.get("space_after", True) else "SpaceAfter=No"
-            if len(words) > 1:
-                form = _clean_form(token["form"], "token")
-                out.append(f"{i}-{i + len(words) - 1}\t{form}\t_\t_\t_\t_\t_\t_\t_\t{misc}")
-            for w in words:
-                word_misc = misc if len(words) == 1 else "_"
-                form = _clean_form(w["form"], "word")
-                out.append(f"{i}\t{form}\t_\t{w.get('upos') or '_'}\t_\t_\t_\t_\t_\t{word_misc}")
-                i += 1
-        out.append("")
-    return "\n".join(out) + "\n" if out else ""
