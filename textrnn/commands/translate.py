@@ -57,7 +57,7 @@ def translate_files(files: list[str], model: str = "de-en", beam: int | None = N
                 else:
                     out.write((rec["translation"] if rec else "") + "\n")
                 if rec and plot_attention is not None:
-                    plot(rec, plot_attention / f"line-{n}.png")
+                    plot(rec, plot_attention / f"line-{n}.png", text)
             out.flush()
     if plot_attention is not None:
         print(f"attention plots in {plot_attention}/", file=sys.stderr)
@@ -79,23 +79,9 @@ def check_plot_dir(directory: Path, force: bool = False) -> None:
     directory.mkdir(parents=True, exist_ok=True)
 
 
-def plot(rec: dict, path: Path) -> None:
-    """One heatmap: rows = target pieces, columns = source pieces, written atomically."""
-    import matplotlib
+def plot(rec: dict, path: Path, source: str) -> None:
+    """One heatmap per line (the picture `textrnn inspect attention` draws), titled with the line."""
+    from textrnn.commands.inspect_plots import plot_attention
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    src, tgt, weights = rec["source_pieces"], rec["target_pieces"], rec["attention"]
-    fig, ax = plt.subplots(figsize=(max(4, 0.45 * len(src) + 1.5), max(3, 0.4 * len(tgt) + 1.5)))
-    im = ax.imshow(weights, cmap="Greys", vmin=0, vmax=1, aspect="auto")
-    ax.set_xticks(range(len(src)), src, rotation=60, ha="right", fontsize=9)
-    ax.set_yticks(range(len(tgt)), tgt, fontsize=9)
-    ax.set_xlabel("source")
-    ax.set_ylabel("translation")
-    fig.colorbar(im, ax=ax, fraction=0.04, label="attention")
-    fig.tight_layout()
-    tmp = path.with_name(path.name + ".tmp")
-    fig.savefig(tmp, dpi=110, format="png")
-    plt.close(fig)
-    tmp.replace(path)
+    shown = source if len(source) <= 60 else source[:57] + "..."
+    plot_attention(rec, f"attention: {shown!r} → {rec['translation']!r}", path)
