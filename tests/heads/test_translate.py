@@ -125,3 +125,31 @@ def test_without_an_eos_key_attention_never_rests_on_the_closing_piece(tmp_path)
     for r in rec:
         assert "</s>" not in r["source_pieces"]
         assert all(len(row) == len(r["source_pieces"]) and abs(sum(row) - 1) < 1e-4 for row in r["attention"])
+
+
+def test_coverage_loss_charges_attention_paid_twice():
+    """See et al. (2017): a step that looks again at an already-covered piece pays min(α, c); a
+    diagonal alignment pays nothing; padded target steps are not counted."""
+    from textrnn.heads.translate import coverage_loss
+
+    diagonal = torch.eye(3).unsqueeze(0)                                   # (1, T=3, S=3)
+    sink = torch.tensor([[[0, 0, 1.0], [0, 0, 1.0], [0, 0, 1.0]]])         # every step on the last piece
+    real = torch.ones(1, 3, dtype=torch.bool)
+    assert coverage_loss(diagonal, real).item() == 0.0
+    assert coverage_loss(sink, real).item() == pytest.approx(2 / 3)       # steps 2 and 3 pay 1 each
+    half = torch.tensor([[[0.5, 0.5], [0.5, 0.5]]])                       # step 2 pays 0.5 + 0.5
+    assert coverage_loss(half, torch.ones(1, 2, dtype=torch.bool)).item() == pytest.approx(0.5)
+    assert coverage_loss(sink, torch.tensor([[True, False, False]])).item() == 0.0
+
+
+def test_coverage_is_a_training_loss_term_and_a_checked_key(tiny_translate):
+    with pytest.raises(ConfigError, match="model.coverage"):
+        TranslateConfig(vocab_size=10, coverage=-1.0)
+    torch.manual_seed(0)
+    model = Seq2Seq(TranslateConfig(vocab_size=20, embedding_dim=8, hidden_size=8, decoder_size=8)).eval()
+    covered = Seq2Seq(TranslateConfig(vocab_size=20, embedding_dim=8, hidden_size=8, decoder_size=8, coverage=1.0)).eval()
+    covered.load_state_dict(model.state_dict())
+    src, tgt = torch.randint(1, 20, (2, 5)), torch.randint(1, 20, (2, 6))
+    lengths = torch.tensor([5, 5])
+    plain = model(src, lengths, tgt, tgt)[1]
+    assert covered(src, lengths, tgt, tgt)[1] > plain                     # same weights, the coverage term added

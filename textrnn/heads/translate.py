@@ -54,6 +54,9 @@ class TranslateConfig:
     dropout: float = 0.3           # on embeddings, encoder outputs and h̃
     rnn_dropout: float = 0.0       # between stacked layers
     label_smoothing: float = 0.1   # training loss only (Szegedy et al. 2016)
+    coverage: float = 0.0          # λ of the coverage loss (See et al. 2017), training only: λ·Σ_s min(α_ts, c_ts)
+                                   # with c_t = Σ_{t'<t} α_t' charges attention paid twice to one source piece,
+                                   # so a decoder cannot park step after step on one piece (an attention sink)
     max_len: int = 128             # source pieces; longer inputs are cut (the CLI says so)
     beam: int = 5                  # default beam size at inference
     alpha: float = 1.0             # length penalty exponent (decode.py)
@@ -72,6 +75,8 @@ class TranslateConfig:
         for name in ("dropout", "rnn_dropout", "label_smoothing"):
             if not 0.0 <= getattr(self, name) < 1.0:
                 raise ConfigError(f"model.{name} must be in [0, 1), got {getattr(self, name)}")
+        if self.coverage < 0.0:
+            raise ConfigError(f"model.coverage must be at least 0, got {self.coverage}")
 
     def encoder_config(self) -> EncoderConfig:
         return EncoderConfig(cell=self.cell, input_size=self.embedding_dim, hidden_size=self.hidden_size,
@@ -171,15 +176,28 @@ class Seq2Seq(nn.Module):
         memory = self.encode(src, src_lengths)
         state = self.start(memory)
         emb = self.tgt_embedding(tgt_in)                            # (B, T, E)
-        outs = []
+        outs, alphas = [], []
         for t in range(tgt_in.size(1)):
-            h_tilde, rnn, _ = self._step(emb[:, t], state, memory)
+            h_tilde, rnn, weights = self._step(emb[:, t], state, memory)
             state = {"rnn": rnn, "feed": h_tilde}
             outs.append(h_tilde)
+            alphas.append(weights)
         logits = self.logits(torch.stack(outs, 1))                  # (B, T, V)
         loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), tgt_out.reshape(-1), ignore_index=self.pad_id,
                                label_smoothing=self.config.label_smoothing)
+        if self.config.coverage > 0:
+            loss = loss + self.config.coverage * coverage_loss(torch.stack(alphas, 1), tgt_out != self.pad_id)
         return None, loss
+
+
+def coverage_loss(alpha, real):
+    """See et al. (2017): alpha (B, T, S) attention per target step, real (B, T) True at real target pieces
+    → mean over real steps of Σ_s min(α_ts, c_ts), where c_t = Σ_{t'<t} α_t' is the attention each source
+    piece has had so far. 0 when no piece is attended twice; up to 1 per step when a step looks only at
+    pieces already looked at."""
+    coverage = alpha.cumsum(1) - alpha                              # (B, T, S): c_t, what came before step t
+    per_step = torch.minimum(alpha, coverage).sum(2)                # (B, T)
+    return (per_step * real).sum() / real.sum().clamp(min=1)
 
 
 class Predictor:
