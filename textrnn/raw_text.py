@@ -12,6 +12,7 @@ their characters.
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 from textrnn.errors import InputError
@@ -70,6 +71,71 @@ def join_hyphens(words: list[tuple[str, int, int]], text: str) -> list[tuple[str
         else:
             out.append((w, s, e))
     return out
+
+
+def pick_segmenter(name: str, tagger):
+    """The segmenter for a tagger's raw text, or None for the rules of its training corpus:
+    `auto` takes the shipped `segmenter` for an English tagger (UD or CoNLL-2003 words) when it is
+    installed and no segmenter for others (Korean); `rules` none; any other name or directory
+    that model. A shipped one is loaded once and kept."""
+    import textrnn
+    from textrnn.bundle import shipped_models
+
+    if name == "rules":
+        return None
+    if name == "auto":
+        if tagger.config.words not in ("ud", "conll") or "segmenter" not in shipped_models():
+            return None
+        name = "segmenter"
+    if name not in _LOADED:
+        _LOADED[name] = textrnn.load(name, task="segment")
+    return _LOADED[name]
+
+
+_LOADED: dict = {}   # name → segmenter, for pick_segmenter
+
+
+def segment_lines(segmenter, tagger, texts: list[str]):
+    """Raw lines → per line, its sentences as (words, their spans). For a CoNLL-2003 tagger
+    (`ner`) hyphenated words are joined again (join_hyphens); words of control characters only
+    are dropped."""
+    out = []
+    for text, doc in zip(texts, segmenter.segment(texts)):
+        sents = []
+        for s in doc:
+            words = words_of(s)
+            if tagger.config.words == "conll":
+                words = join_hyphens(words, text)
+            words = [w for w in words if not all(unicodedata.category(c)[0] == "C" for c in w[0])]
+            if words:
+                sents.append(([w for w, _, _ in words], [(a, b) for _, a, b in words]))
+        out.append(sents)
+    return out
+
+
+def tag_lines(segmenter, tagger, texts: list[str], batch_size: int = 64) -> list[dict]:
+    """One record per line (what `Tags.predict` returns), each line split into sentences by the
+    segmenter and each sentence tagged on its own: the line's words, then "sentences" [{"start",
+    "end", "tokens", "tags", "offsets", "entities"?}] (offsets index the line). An empty line gives
+    empty lists."""
+    per_line = segment_lines(segmenter, tagger, texts)
+    tags = iter(tagger.tag_tokens([words for sents in per_line for words, _ in sents], batch_size))
+    return [line_record(tagger, t, sents, [next(tags) for _ in sents]) for t, sents in zip(texts, per_line)]
+
+
+def line_record(tagger, text: str, sentences, tags) -> dict:
+    """One input line's record from its sentences: the words of all of them, then each apart."""
+    parts = [tagger.record(text, words, t, spans) for (words, spans), t in zip(sentences, tags)]
+    rec = {"text": text, "tokens": [], "tags": [], "offsets": []}
+    if tagger.spans:
+        rec["entities"] = []
+    for p in parts:
+        for key in rec:
+            if key != "text":
+                rec[key] += p[key]
+    rec["sentences"] = [{"start": p["offsets"][0][0], "end": p["offsets"][-1][1],
+                         **{k: v for k, v in p.items() if k != "text"}} for p in parts]
+    return rec
 
 
 def tag_raw(segmenter, tagger, texts: list[str], batch_size: int = 64) -> list[list[dict]]:

@@ -21,7 +21,10 @@ def test_train_save_load_same_tags(decoder, tmp_path):
     model.save(tmp_path / "copy")
     second = textrnn.load(tmp_path / "copy").predict(texts)
     assert first == second
-    assert first[1] == {"text": "", "tokens": [], "tags": [], "offsets": [], "entities": []}
+    # an English tagger reads raw lines through the shipped segmenter, which adds the line's sentences
+    assert first[1] == {"text": "", "tokens": [], "tags": [], "offsets": [], "entities": [], "sentences": []}
+    assert model.predict(texts, segmenter="rules")[1] == {"text": "", "tokens": [], "tags": [], "offsets": [],
+                                                           "entities": []}
 
 
 def test_char_bilstm_and_jamo_spelling_save_load_same_tags(tmp_path):

@@ -38,6 +38,8 @@ def test_tag_translate_next_word_generate(client):
     assert [(e["text"], e["type"]) for e in ner["entities"]] == [("Angela Merkel", "PER"), ("Paris", "LOC")]
     pos = client.post("/v1/tag", json={"model": "pos", "texts": ["I saw her .", ""], "tokenized": True}).json()["results"]
     assert pos[0]["tags"] == ["PRON", "VERB", "PRON", "PUNCT"] and pos[1]["tokens"] == []
+    raw = client.post("/v1/tag", json={"model": "pos", "text": "It rains. We stay."}).json()["result"]
+    assert [s["tokens"] for s in raw["sentences"]] == [["It", "rains", "."], ["We", "stay", "."]]   # the segmenter
     tr = client.post("/v1/translate", json={"text": "Ein kleines Haus .", "beam": 2}).json()["result"]
     assert "house" in tr["translation"].lower() and "attention" not in tr
     nxt = client.post("/v1/next-word", json={"texts": ["The United", ""], "top_k": 3}).json()["results"]

@@ -84,56 +84,6 @@ def format_record(fmt: str, rec: dict) -> str:
     return "\t".join(f"{e['type']}:{e['start']}-{e['end']}:{' '.join(e['text'].split())}" for e in rec["entities"])
 
 
-def pick_segmenter(name: str, tagger, input_format: str, tokenized: bool):
-    """The segmenter for raw text, or None for the rules: `auto` takes the shipped one for an English
-    tagger reading raw text; `rules` none; a name or directory that one."""
-    import textrnn
-    from textrnn.bundle import shipped_models
-
-    raw = input_format == "text" and not tokenized
-    if name == "rules":
-        return None
-    if name == "auto":
-        english = tagger.config.words in ("ud", "conll")
-        return textrnn.load("segmenter", task="segment") if raw and english and "segmenter" in shipped_models() else None
-    if not raw:
-        raise InputError("--segmenter is for raw text", hint="leave it out with --tokenized or CoNLL input")
-    return textrnn.load(name, task="segment")
-
-
-def segmented(segmenter, tagger, texts: list[str]):
-    """Raw lines → per line, its sentences as (words, their spans)."""
-    from textrnn.raw_text import join_hyphens, words_of
-
-    out = []
-    for text, doc in zip(texts, segmenter.segment(texts)):
-        sents = []
-        for s in doc:
-            words = words_of(s)
-            if tagger.config.words == "conll":
-                words = join_hyphens(words, text)
-            words = [w for w in words if not all(unicodedata.category(c)[0] == "C" for c in w[0])]
-            if words:
-                sents.append(([w for w, _, _ in words], [(a, b) for _, a, b in words]))
-        out.append(sents)
-    return out
-
-
-def line_record(tagger, text: str, sentences, tags) -> dict:
-    """One input line's record from its sentences: the words of all of them, then each apart."""
-    parts = [tagger.record(text, words, t, spans) for (words, spans), t in zip(sentences, tags)]
-    rec = {"text": text, "tokens": [], "tags": [], "offsets": []}
-    if tagger.spans:
-        rec["entities"] = []
-    for p in parts:
-        for key in rec:
-            if key != "text":
-                rec[key] += p[key]
-    rec["sentences"] = [{"start": p["offsets"][0][0], "end": p["offsets"][-1][1],
-                         **{k: v for k, v in p.items() if k != "text"}} for p in parts]
-    return rec
-
-
 def tag_files(files: list[str], model: str, fmt: str = "inline", tokenized: bool = False,
               input_format: str | None = None, batch_size: int = 64, output: Path | None = None,
               force: bool = False, segmenter: str = "auto") -> None:
@@ -141,6 +91,7 @@ def tag_files(files: list[str], model: str, fmt: str = "inline", tokenized: bool
     from textrnn.commands.memory import release_free_memory
     from textrnn.commands.output import open_output
     from textrnn.errors import choose
+    from textrnn.raw_text import pick_segmenter, tag_lines
     from textrnn.tokenizer import whitespace_spans, word_spans
 
     choose("format", fmt, FORMATS)
@@ -150,15 +101,15 @@ def tag_files(files: list[str], model: str, fmt: str = "inline", tokenized: bool
     if fmt == "spans" and not tagger.spans:
         raise InputError(f"model {model!r} tags parts of speech, not entity spans",
                          hint="use --format inline, conll or jsonl, or an entity model such as --model ner")
-    seg = pick_segmenter(segmenter, tagger, input_format, tokenized)
+    if segmenter not in ("auto", "rules") and (input_format != "text" or tokenized):
+        raise InputError("--segmenter is for raw text", hint="leave it out with --tokenized or CoNLL input")
+    seg = pick_segmenter(segmenter, tagger) if input_format == "text" and not tokenized else None
     records = read_sentences(files, input_format, tokenized)
     with open_output(output, force) as out:
         while chunk := list(islice(records, CHUNK)):
             texts = [t for t, _ in chunk]
             if seg is not None:
-                per_line = segmented(seg, tagger, texts)
-                tags = iter(tagger.tag_tokens([words for sents in per_line for words, _ in sents], batch_size))
-                recs = [line_record(tagger, t, sents, [next(tags) for _ in sents]) for t, sents in zip(texts, per_line)]
+                recs = tag_lines(seg, tagger, texts, batch_size)
                 out.write("".join(format_record(fmt, r) + "\n" for r in recs))
                 continue
             offsets = [o if o is not None else (whitespace_spans(t) if tokenized else

@@ -270,12 +270,20 @@ class Tags:
             out[i] += [self.labels[t] for t in row]
         return out
 
-    def predict(self, texts: list[str], batch_size: int = 64, tokenized: bool = False) -> list[dict]:
+    def predict(self, texts: list[str], batch_size: int = 64, tokenized: bool = False,
+                segmenter: str = "auto") -> list[dict]:
         """For each line: {"text", "tokens", "tags", "offsets"} plus "entities" [{"text", "type",
-        "start", "end"}] (character offsets into the line) for an entity model. Raw lines are split
-        into words as the training corpus was; `tokenized=True` splits on whitespace only."""
+        "start", "end"}] (character offsets into the line) for an entity model. Raw lines of an
+        English tagger go through the shipped segmenter (raw_text.pick_segmenter; `segmenter` names
+        another, or "rules") and get "sentences" too: a line may hold several. Without a segmenter
+        a line is one sentence split into words as the training corpus was; `tokenized=True` splits
+        on whitespace only."""
+        from textrnn.raw_text import pick_segmenter, tag_lines
         from textrnn.tokenizer import whitespace_spans, word_spans
 
+        seg = None if tokenized else pick_segmenter(segmenter, self)
+        if seg is not None:
+            return tag_lines(seg, self, texts, batch_size)
         offsets = [whitespace_spans(t) if tokenized else word_spans(t, self.config.words) for t in texts]
         sentences = [[t[s:e] for s, e in spans] for t, spans in zip(texts, offsets)]
         tags = self.tag_tokens(sentences, batch_size)
