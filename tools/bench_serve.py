@@ -180,12 +180,22 @@ def main() -> None:
     publish(report(results, clients, args, soak_samples), "serve", args.write)
 
 
+def describe(name: str) -> str:
+    """What a shipped classifier is, for the report: `3 BiLSTMs` (an ensemble) or `one BiLSTM 160`."""
+    import textrnn
+
+    p = textrnn.load(name)
+    c = p.config
+    cell = ("Bi" if c.bidirectional else "") + c.cell.upper()
+    return f"{len(p.members)} {cell}s" if hasattr(p, "members") else f"one {cell} {c.hidden_size}"
+
+
 def report(results: dict, clients: list[int], args, soak_samples) -> list[str]:
     lines = ["## Serving (`textrnn serve`)", "",
              f"Command: `python tools/bench_serve.py {shlex.join(sys.argv[1:])}`  ",
              machine_line() + "  ",
-             f"Models `sentiment` (3 BiLSTMs) and `ner` (BiLSTM-CRF with language-model features), one sentence per "
-             f"request, closed-loop keep-alive clients in the benchmark's own process on the same 2 cores, {args.seconds:g} s per "
+             f"Models `sentiment` ({describe('sentiment')}) and `ner` (BiLSTM-CRF with language-model features; raw "
+             f"text, so the `segmenter` runs first), one sentence per request, closed-loop keep-alive clients in the benchmark's own process on the same 2 cores, {args.seconds:g} s per "
              f"cell after a warm-up; the server's defaults (2 threads, batches of ≤ 64 texts, ≤ 5 ms wait)"
              + (f" with `{args.serve_args}`" if args.serve_args else "") + ".", "",
              "| task | clients | batching on: req/s | p50 / p99 ms | batching off: req/s | p50 / p99 ms | throughput ratio |",
