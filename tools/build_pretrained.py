@@ -15,7 +15,9 @@ forward and backward, starting from those vectors (tools/pretrain_bilm.py, about
 2 cores) → runs/bilm/tagger, the `init` of the ner config (frozen language-model features), and
 runs/bilm/model (the same weights under a classifier's names; tried for sentiment, not shipped).
 `embeddings-ko` is the Korean word vectors (eojeol; NSMC-style reviews and UD Korean GSD training
-text), the `init` of the pos-ko config.
+text), the `init` of the pos-ko config. `de-en-base` (the translation model trained from scratch,
+about 90 minutes on one core) and `de-en-coverage` (it, fine-tuned with the coverage loss) are the
+first two stages of `de-en`, trained from their configs; list them before it.
 """
 
 from __future__ import annotations
@@ -31,17 +33,26 @@ sys.path.insert(0, str(ROOT))
 
 
 # Steps that are not shipped models but that models start from; each is built only if missing.
-STEPS = {"embeddings": (["pretrain_embeddings.py"], "model"), "bilm": (["pretrain_bilm.py"], "tagger"),
-         "embeddings-ko": (["pretrain_embeddings.py", "--language", "ko"], "model")}   # script and arguments, product
+STEPS = {"embeddings": (["tools/pretrain_embeddings.py"], "model"), "bilm": (["tools/pretrain_bilm.py"], "tagger"),
+         "embeddings-ko": (["tools/pretrain_embeddings.py", "--language", "ko"], "model"),
+         **{name: (["-m", "textrnn", "train", f"textrnn/configs/{name}.toml", "--set", "train.threads=1"], "model")
+            for name in ("de-en-base", "de-en-coverage")}}   # python's arguments (from the repo's root), product
+
+
+def build_step(name: str, runs: Path) -> None:
+    """A step: run it into runs/NAME unless its product is there (resuming a training cut off)."""
+    import subprocess
+
+    args, product = STEPS[name]
+    if (runs / name / product / "model.safetensors").is_file():
+        return
+    resume = ["--resume"] if args[:3] == ["-m", "textrnn", "train"] and (runs / name / "checkpoint").is_dir() else []
+    subprocess.run([sys.executable, *args, "--out", str((runs / name).resolve()), *resume], check=True, cwd=ROOT)
 
 
 def build(name: str, force: bool, runs: Path, overrides: list[str]) -> None:
     if name in STEPS:
-        import subprocess
-
-        (script, *args), product = STEPS[name]
-        if not (runs / name / product / "model.safetensors").is_file():
-            subprocess.run([sys.executable, str(ROOT / "tools" / script), *args, "--out", str(runs / name)], check=True)
+        build_step(name, runs)
         return
     from textrnn.bundle import PRETRAINED_DIR
     from textrnn.config import apply_overrides, load_toml

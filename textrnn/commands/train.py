@@ -9,7 +9,7 @@ from pathlib import Path
 from textrnn.errors import ConfigError
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
-EXAMPLES = {"classify": "sms-spam.toml", "tag": "ner.toml", "lm": "wikitext2.toml", "translate": "de-en.toml"}
+EXAMPLES = {"classify": "sms-spam.toml", "tag": "ner.toml", "lm": "wikitext2.toml", "translate": "de-en-base.toml"}
 
 
 def example_config(task: str) -> str:
