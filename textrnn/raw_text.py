@@ -76,23 +76,23 @@ def join_hyphens(words: list[tuple[str, int, int]], text: str) -> list[tuple[str
 def pick_segmenter(name: str, tagger):
     """The segmenter for a tagger's raw text, or None for the rules of its training corpus:
     `auto` takes the shipped `segmenter` for an English tagger (UD or CoNLL-2003 words) when it is
-    installed and no segmenter for others (Korean); `rules` none; any other name or directory
-    that model. A shipped one is loaded once and kept."""
+    installed, loaded once and kept, and no segmenter for others (Korean); `rules` none; any other
+    name or directory that model."""
     import textrnn
     from textrnn.bundle import shipped_models
 
     if name == "rules":
         return None
-    if name == "auto":
-        if tagger.config.words not in ("ud", "conll") or "segmenter" not in shipped_models():
-            return None
-        name = "segmenter"
-    if name not in _LOADED:
-        _LOADED[name] = textrnn.load(name, task="segment")
-    return _LOADED[name]
+    if name != "auto":
+        return textrnn.load(name, task="segment")
+    if tagger.config.words not in ("ud", "conll") or "segmenter" not in shipped_models():
+        return None
+    if "segmenter" not in _SHIPPED:
+        _SHIPPED["segmenter"] = textrnn.load("segmenter", task="segment")
+    return _SHIPPED["segmenter"]
 
 
-_LOADED: dict = {}   # name → segmenter, for pick_segmenter
+_SHIPPED: dict = {}   # the shipped segmenter, once loaded (it does not change while we run)
 
 
 def segment_lines(segmenter, tagger, texts: list[str]):

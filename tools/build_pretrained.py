@@ -43,10 +43,17 @@ def build_step(name: str, runs: Path) -> None:
     """A step: run it into runs/NAME unless its product is there (resuming a training cut off)."""
     import subprocess
 
+    import json
+
     args, product = STEPS[name]
-    if (runs / name / product / "model.safetensors").is_file():
+    done = runs / name / product
+    training = args[:3] == ["-m", "textrnn", "train"]
+    if training and (done / "metrics.json").is_file():     # a training's best model is saved every epoch:
+        if "epochs_run" in json.loads((done / "metrics.json").read_text(encoding="utf-8")):   # written at its end
+            return
+    elif not training and (done / "model.safetensors").is_file():
         return
-    resume = ["--resume"] if args[:3] == ["-m", "textrnn", "train"] and (runs / name / "checkpoint").is_dir() else []
+    resume = ["--resume"] if training and (runs / name / "checkpoint").is_dir() else []
     subprocess.run([sys.executable, *args, "--out", str((runs / name).resolve()), *resume], check=True, cwd=ROOT)
 
 
