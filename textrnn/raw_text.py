@@ -83,12 +83,14 @@ def pick_segmenter(name: str, tagger):
 
     if name == "rules":
         return None
-    if name != "auto":
+    if name not in ("auto", "segmenter"):
         return textrnn.load(name, task="segment")
-    if tagger.config.words not in ("ud", "conll") or "segmenter" not in shipped_models():
+    if name == "auto" and tagger.config.words not in ("ud", "conll"):
         return None
     if "segmenter" not in _SHIPPED:
-        _SHIPPED["segmenter"] = textrnn.load("segmenter", task="segment")
+        if name == "auto" and "segmenter" not in shipped_models():
+            return None
+        _SHIPPED["segmenter"] = textrnn.load("segmenter", task="segment")   # two threads may both load: harmless
     return _SHIPPED["segmenter"]
 
 

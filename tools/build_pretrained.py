@@ -39,11 +39,22 @@ STEPS = {"embeddings": (["tools/pretrain_embeddings.py"], "model"), "bilm": (["t
             for name in ("de-en-base", "de-en-coverage")}}   # python's arguments (from the repo's root), product
 
 
-def build_step(name: str, runs: Path) -> None:
-    """A step: run it into runs/NAME unless its product is there (resuming a training cut off)."""
-    import subprocess
+# Stages that start from another stage's model: their configs name it as `init = "../../runs/STAGE/model"`,
+# the default --runs; with another --runs, the init is pointed there.
+STARTS_FROM = {"de-en-coverage": "de-en-base", "de-en": "de-en-coverage"}
 
+
+def stage_init(name: str, runs: Path) -> list[str]:
+    """`init=…` overriding a stage's config when the runs are not in the default folder, else nothing."""
+    if name not in STARTS_FROM or runs.resolve() == (ROOT / "runs").resolve():
+        return []
+    return [f"init={(runs / STARTS_FROM[name] / 'model').resolve()}"]
+
+
+def build_step(name: str, runs: Path, overrides: list[str]) -> None:
+    """A step: run it into runs/NAME unless its product is there (resuming a training cut off)."""
     import json
+    import subprocess
 
     args, product = STEPS[name]
     done = runs / name / product
@@ -53,13 +64,16 @@ def build_step(name: str, runs: Path) -> None:
             return
     elif not training and (done / "model.safetensors").is_file():
         return
-    resume = ["--resume"] if training and (runs / name / "checkpoint").is_dir() else []
-    subprocess.run([sys.executable, *args, "--out", str((runs / name).resolve()), *resume], check=True, cwd=ROOT)
+    if training:
+        args = [*args, *(a for o in [*stage_init(name, runs), *overrides] for a in ("--set", o))]
+        if (runs / name / "checkpoint" / "trainer.pt").is_file():
+            args.append("--resume")
+    subprocess.run([sys.executable, *args, "--out", str((runs / name).resolve())], check=True, cwd=ROOT)
 
 
 def build(name: str, force: bool, runs: Path, overrides: list[str]) -> None:
     if name in STEPS:
-        build_step(name, runs)
+        build_step(name, runs, overrides)
         return
     from textrnn.bundle import PRETRAINED_DIR
     from textrnn.config import apply_overrides, load_toml
@@ -67,7 +81,7 @@ def build(name: str, force: bool, runs: Path, overrides: list[str]) -> None:
     from textrnn.train import train
 
     config_path = ROOT / "textrnn" / "configs" / f"{name}.toml"
-    config = apply_overrides(load_toml(config_path), overrides)
+    config = apply_overrides(load_toml(config_path), [*stage_init(name, runs), *overrides])
     out = runs / name
     # a run cut off part-way resumes: a single model from its checkpoint, an ensemble from its members
     resume = (out / "checkpoint" / "trainer.pt").is_file() or any(out.glob("member*"))

@@ -40,6 +40,10 @@ def test_tag_translate_next_word_generate(client):
     assert pos[0]["tags"] == ["PRON", "VERB", "PRON", "PUNCT"] and pos[1]["tokens"] == []
     raw = client.post("/v1/tag", json={"model": "pos", "text": "It rains. We stay."}).json()["result"]
     assert [s["tokens"] for s in raw["sentences"]] == [["It", "rains", "."], ["We", "stay", "."]]   # the segmenter
+    rules = client.post("/v1/tag", json={"model": "pos", "text": "It rains. We stay.", "segmenter": "rules"}).json()
+    assert "sentences" not in rules["result"] and rules["result"]["tokens"][-1] == "."
+    bad = client.post("/v1/tag", json={"model": "pos", "text": "x", "segmenter": "/etc"})     # never a path
+    assert bad.status_code == 422 and "segmenter" in bad.json()["error"] + bad.json()["hint"]
     tr = client.post("/v1/translate", json={"text": "Ein kleines Haus .", "beam": 2}).json()["result"]
     assert "house" in tr["translation"].lower() and "attention" not in tr
     nxt = client.post("/v1/next-word", json={"texts": ["The United", ""], "top_k": 3}).json()["results"]

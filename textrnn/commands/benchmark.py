@@ -61,14 +61,15 @@ def default_data(predictor) -> tuple[str, list[str]]:
     return spec, texts
 
 
-def runner(predictor, texts: list[str], batch_size: int):
-    """A function running one pass over `texts` and returning how many units it processed, and the unit."""
+def runner(predictor, texts: list[str], batch_size: int, tokenized: bool = False):
+    """A function running one pass over `texts` and returning how many units it processed, and the unit.
+    A tagger reads `tokenized` texts as their tokens, raw ones through its segmenter (as `tag` does)."""
     task = predictor.task
     if task == "classify":
         return (lambda: len(predictor.predict(texts, batch_size))), "sentences"
     if task == "tag":
         def tag_pass():
-            return sum(len(r["tokens"]) for r in predictor.predict(texts, batch_size) if r)
+            return sum(len(r["tokens"]) for r in predictor.predict(texts, batch_size, tokenized=tokenized) if r)
         return tag_pass, "words"
     if task == "translate":
         return (lambda: sum(r is not None for r in predictor.translate(texts, batch_size=batch_size))), "sentences"
@@ -98,7 +99,7 @@ def speed(model: str, data: Path | None = None, batch_size: int | None = None, p
     if not texts:
         raise InputError(f"{source}: no input lines", hint="give a file with one input per line")
     batch_size = batch_size or {"classify": 64, "tag": 64, "lm": 1, "translate": 32}[predictor.task]   # lm: one stream
-    run, unit = runner(predictor, texts, batch_size)
+    run, unit = runner(predictor, texts, batch_size, tokenized=data is None)   # the model's own data: gold tokens
     print(f"{model}: {predictor.task}, {len(texts):,} inputs from {source}, batch {batch_size}, "
           f"{torch.get_num_threads()} threads; warm-up, then {passes} passes", file=sys.stderr)
     run()  # warm-up

@@ -4,7 +4,7 @@
     GET  /health               {"status": "ok", ...}
     GET  /v1/models            the models, their tasks, sizes and scores
     POST /v1/classify          {"model"?, "text" | "texts"}                 → {"model", "result" | "results"}
-    POST /v1/tag               … "tokenized"?
+    POST /v1/tag               … "tokenized"?, "segmenter"? (auto | rules)
     POST /v1/translate         … "beam"?, "max_len"?, "attention"?
     POST /v1/next-word         … "top_k"?
     POST /v1/generate          {"model"?, "prompt", "max_tokens", "temperature", "top_k", "top_p", "seed", "stream"}
@@ -221,7 +221,8 @@ def _routes(app: FastAPI, server: Server) -> None:
 
     @app.post("/v1/tag")
     async def tag(req: TagRequest):
-        return await server.batched(req, "tag", (req.tokenized,), lambda p: tasks.tag(p, req.tokenized))
+        return await server.batched(req, "tag", (req.tokenized, req.segmenter),
+                                    lambda p: tasks.tag(p, req.tokenized, req.segmenter))
 
     @app.post("/v1/translate")
     async def translate(req: TranslateRequest):

@@ -7,7 +7,7 @@ the operator sets at start (texts per request, characters per text) are checked 
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -35,6 +35,9 @@ class ClassifyRequest(Texts):
 
 class TagRequest(Texts):
     tokenized: bool = Field(False, description="Split on whitespace only (the text is already tokens).")
+    segmenter: Literal["auto", "rules"] = Field(
+        "auto", description="Raw English text: `auto` splits it into sentences and words with the shipped "
+                            "segmenter; `rules` by the rules of the model's training corpus, a line as one sentence.")
 
 
 class TranslateRequest(Texts):

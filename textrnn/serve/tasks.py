@@ -19,8 +19,8 @@ def classify(predictor) -> Callable[[list[str]], list]:
     return lambda texts: predictor.predict(texts)
 
 
-def tag(predictor, tokenized: bool) -> Callable[[list[str]], list]:
-    return lambda texts: predictor.predict(texts, tokenized=tokenized)
+def tag(predictor, tokenized: bool, segmenter: str = "auto") -> Callable[[list[str]], list]:
+    return lambda texts: predictor.predict(texts, tokenized=tokenized, segmenter=segmenter)
 
 
 def translate(predictor, beam: int | None, max_len: int | None, attention: bool) -> Callable[[list[str]], list]:
