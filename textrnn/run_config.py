@@ -25,6 +25,9 @@ class DataConfig:
     train_repeat: tuple[int, ...] = ()   # times each train file is read per epoch (domain balancing); () once each
     labels: tuple[str, ...] = ()         # classify: keep only examples of these labels, in every split (the polar
                                          # tweets of a negative/neutral/positive corpus); () keeps all
+    balance_labels: bool = False         # classify: within each train file, the rarer labels' examples are read again
+                                         # until every label weighs as much as the most frequent one (a file's label
+                                         # mix is then not learnt as a prior: tweets 28 % negative in training, 63 % in test)
 
     def __post_init__(self):
         for name in ("train", "dev", "test"):

@@ -22,10 +22,11 @@ def split_paths(spec) -> list[str]:
     return [spec] if isinstance(spec, str) else list(spec)
 
 
-def load_split(head, task: str, spec, base: Path | None = None, repeat=(), labels=()):
+def load_split(head, task: str, spec, base: Path | None = None, repeat=(), labels=(), balance=False, seed=0):
     """A data split (a path or a list of paths) for training, through Arrow tables and their cache
     (corpus.py); a list is concatenated, each file read `repeat[i]` times (default once). With
-    `labels` (classification), only the examples of those labels are kept."""
+    `labels` (classification), only the examples of those labels are kept; with `balance`, each file's
+    labels are evened out (balance_labels)."""
     from textrnn.corpus import examples, load_table
 
     specs = split_paths(spec)
@@ -48,12 +49,35 @@ def load_split(head, task: str, spec, base: Path | None = None, repeat=(), label
             if len(table) == 0:
                 raise ConfigError(f"{s}: no example has a label among data.labels = {sorted(keep)}",
                                   hint="data.labels names the labels to keep, as the data file writes them")
+        if balance:
+            if task != "classify":
+                raise ConfigError("data.balance_labels applies to classification data only", hint="remove it from [data]")
+            table = balance_labels(table, seed + i)
         tables += [table] * times
     if len(tables) == 1:
         return examples(task, tables[0])
     from datasets import concatenate_datasets
 
     return examples(task, concatenate_datasets(tables))
+
+
+def balance_labels(table, seed: int):
+    """The table with its rarer labels' examples read again until each label has as many rows as the
+    most frequent one: whole extra copies, then a seeded sample without replacement for the rest."""
+    import random
+
+    by_label: dict[str, list[int]] = {}
+    for i, label in enumerate(table["label"]):
+        by_label.setdefault(label, []).append(i)
+    most = max(len(rows) for rows in by_label.values())
+    rng = random.Random(seed)
+    order = list(range(len(table)))
+    for rows in by_label.values():
+        whole, rest = divmod(most - len(rows), len(rows))
+        order += rows * whole + sorted(rng.sample(rows, rest))
+    if len(order) == len(table):
+        return table
+    return table.select(order, keep_in_memory=True)
 
 
 @dataclass
@@ -65,7 +89,7 @@ class RunData:
 
 def load_run_data(head, run, base: Path | None, log) -> RunData:
     d = run.data
-    train = load_split(head, run.task, d.train, base, d.train_repeat, d.labels)
+    train = load_split(head, run.task, d.train, base, d.train_repeat, d.labels, d.balance_labels, run.train.seed)
     dev = load_split(head, run.task, d.dev, base, labels=d.labels) if d.dev else None
     if hasattr(head, "labels_of"):
         known = head.labels_of(train)

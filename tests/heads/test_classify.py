@@ -178,6 +178,34 @@ def test_data_labels_keeps_only_the_named_labels_in_every_split(tmp_path):
         train(cfg, tmp_path / "bad2", quiet=True)
 
 
+def test_balance_labels_evens_out_each_files_labels(tmp_path):
+    """`data.balance_labels`: a file's rarer label is read again (whole copies, then a seeded sample)
+    until it weighs as much as the most frequent one; other files keep their own mix."""
+    import collections
+
+    from textrnn.heads import classify
+    from textrnn.train import train
+    from textrnn.train_data import load_split
+
+    skew = tmp_path / "skew.tsv"
+    skew.write_text("".join(f"positive\tgood {i}\n" for i in range(7)) + "negative\tbad 0\nnegative\tbad 1\n",
+                    encoding="utf-8")
+    even = tmp_path / "even.tsv"
+    even.write_text("positive\tfine\nnegative\tawful\n", encoding="utf-8")
+    rows = load_split(classify, "classify", [str(skew), str(even)], balance=True, seed=1)
+    counts = collections.Counter(label for label, _ in rows)
+    assert counts == {"positive": 8, "negative": 8}
+    bad = collections.Counter(text for label, text in rows if text.startswith("bad"))
+    assert sorted(bad.values()) == [3, 4]   # 2 rows → 7: three whole copies each, then one of them once more
+    assert rows == load_split(classify, "classify", [str(skew), str(even)], balance=True, seed=1)
+    cfg = tiny_classify_config(epochs=1)
+    cfg["data"] = {"train": str(skew), "balance_labels": True}
+    train(cfg, tmp_path / "run", quiet=True)
+    cfg["data"]["balance_labels"] = "yes"
+    with pytest.raises(ConfigError, match="data.balance_labels' must be bool"):
+        train(cfg, tmp_path / "bad", quiet=True)
+
+
 @pytest.mark.parametrize("reading", ["head", "head_tail", "chunks"])
 def test_long_texts_are_clipped_to_words_without_changing_the_ids(reading):
     """A long text is tokenized only as far as its first (and last) max_len + 1 words: same ids."""
