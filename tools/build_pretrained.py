@@ -1,6 +1,6 @@
 """Rebuild the shipped models from the shared corpora.
 
-    TEXTRNN_CORPORA=../shared/corpora python tools/build_pretrained.py embeddings bilm spam sentiment ner pos shakespeare wikitext2 [--force]
+    TEXTRNN_CORPORA=../shared/corpora python tools/build_pretrained.py embeddings bilm spam sentiment-domains sentiment-rules sentiment ner pos shakespeare wikitext2 [--force]
     TEXTRNN_CORPORA=../shared/corpora python tools/build_pretrained.py embeddings-ko pos-ko sentiment-ko
 
 Each NAME trains from textrnn/configs/NAME.toml into runs/NAME (resuming it if it was
@@ -10,14 +10,17 @@ with --force. Training logs go to stderr and runs/NAME/metrics.jsonl.
 
 `embeddings` and `bilm` are not shipped models but steps, built only if missing, so list them
 first: `embeddings` is the word vectors (tools/pretrain_embeddings.py → runs/embeddings/model,
-which the sentiment and pos configs name as `init`); `bilm` trains two word language models,
+which the pos config names as `init`); `bilm` trains two word language models,
 forward and backward, starting from those vectors (tools/pretrain_bilm.py, about 50 minutes on
 2 cores) → runs/bilm/tagger, the `init` of the ner config (frozen language-model features), and
 runs/bilm/model (the same weights under a classifier's names; tried for sentiment, not shipped).
 `embeddings-ko` is the Korean word vectors (eojeol; NSMC-style reviews and UD Korean GSD training
 text), the `init` of the pos-ko config. `de-en-base` (the translation model trained from scratch,
 about 90 minutes on one core) and `de-en-coverage` (it, fine-tuned with the coverage loss) are the
-first two stages of `de-en`, trained from their configs; list them before it.
+first two stages of `de-en`, trained from their configs; list them before it. Likewise
+`sentiment-domains` (all four kinds of text, 3 epochs, about 2.5 hours on one core) is the first
+stage of `sentiment`, and `sentiment-rules` (tools/sentiment_rules.py → runs/sentiment-rules/rules.tsv,
+sentences for negation and contrast) is part of its training data.
 """
 
 from __future__ import annotations
@@ -35,20 +38,32 @@ sys.path.insert(0, str(ROOT))
 # Steps that are not shipped models but that models start from; each is built only if missing.
 STEPS = {"embeddings": (["tools/pretrain_embeddings.py"], "model"), "bilm": (["tools/pretrain_bilm.py"], "tagger"),
          "embeddings-ko": (["tools/pretrain_embeddings.py", "--language", "ko"], "model"),
+         "sentiment-rules": (["tools/sentiment_rules.py"], "rules.tsv"),
          **{name: (["-m", "textrnn", "train", f"textrnn/configs/{name}.toml", "--set", "train.threads=1"], "model")
-            for name in ("de-en-base", "de-en-coverage")}}   # python's arguments (from the repo's root), product
+            for name in ("de-en-base", "de-en-coverage", "sentiment-domains")}}
+# (python's arguments, from the repo's root; the product that says the step is done)
 
 
 # Stages that start from another stage's model: their configs name it as `init = "../../runs/STAGE/model"`,
 # the default --runs; with another --runs, the init is pointed there.
-STARTS_FROM = {"de-en-coverage": "de-en-base", "de-en": "de-en-coverage"}
+STARTS_FROM = {"de-en-coverage": "de-en-base", "de-en": "de-en-coverage", "sentiment": "sentiment-domains"}
 
 
 def stage_init(name: str, runs: Path) -> list[str]:
-    """`init=…` overriding a stage's config when the runs are not in the default folder, else nothing."""
+    """`init=…` overriding a stage's config when the runs are not in the default folder, and its
+    training files made by a step (`../../runs/STEP/…`, as `sentiment` reads sentiment-rules) pointed
+    there too; else nothing."""
     if name not in STARTS_FROM or runs.resolve() == (ROOT / "runs").resolve():
         return []
-    return [f"init={(runs / STARTS_FROM[name] / 'model').resolve()}"]
+    import json
+
+    from textrnn.config import load_toml
+
+    train = load_toml(ROOT / "textrnn" / "configs" / f"{name}.toml")["data"]["train"]
+    train = [train] if isinstance(train, str) else list(train)
+    moved = [str(runs.resolve() / t[len("../../runs/"):]) if t.startswith("../../runs/") else t for t in train]
+    return [f"init={(runs / STARTS_FROM[name] / 'model').resolve()}",
+            *([f"data.train={json.dumps(moved)}"] if moved != train else [])]
 
 
 def build_step(name: str, runs: Path, overrides: list[str]) -> None:
@@ -62,7 +77,7 @@ def build_step(name: str, runs: Path, overrides: list[str]) -> None:
     if training and (done / "metrics.json").is_file():     # a training's best model is saved every epoch:
         if "epochs_run" in json.loads((done / "metrics.json").read_text(encoding="utf-8")):   # written at its end
             return
-    elif not training and (done / "model.safetensors").is_file():
+    elif not training and (done.is_file() or (done / "model.safetensors").is_file()):
         return
     if training:
         args = [*args, *(a for o in [*stage_init(name, runs), *overrides] for a in ("--set", o))]

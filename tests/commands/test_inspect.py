@@ -140,4 +140,15 @@ def test_gates_on_the_shipped_sentiment_model(tmp_path):
     out = tmp_path / "gates.png"
     r = run("gates", "sentiment", "a fine film", "--out", out)
     assert r.exit_code == 0, r.output
-    assert "member 1 of 3 predicts" in r.stdout and out.read_bytes()[:4] == PNG
+    assert "160 units per direction; predicts positive" in r.stdout and out.read_bytes()[:4] == PNG
+
+
+def test_gates_on_an_ensemble_look_inside_its_first_member(tmp_path):
+    from tests.conftest import tiny_classify_config
+    from textrnn.train import train
+
+    train(tiny_classify_config(epochs=1, ensemble=2), tmp_path / "run", quiet=True)
+    out = tmp_path / "gates.png"
+    r = run("gates", tmp_path / "run" / "model", "a fine film", "--out", out)
+    assert r.exit_code == 0, r.output
+    assert "member 1 of 2 predicts" in r.stdout and out.read_bytes()[:4] == PNG
