@@ -13,7 +13,9 @@ and contrast. Written from the SST-2 training phrases, for the last stage of the
    regularising teacher).
 
 The output, OUT/rules.tsv (`label<TAB>text`, SST-2's lowercased and tokenised style), is a
-generated file: it is written under runs/, never into the repository.
+generated file: it is written under runs/, never into the repository. The negations depend on the
+`pos` model installed when it runs (build_pretrained makes the file once, if missing): after a new
+`pos` ships, delete runs/sentiment-rules to write it again.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Text classification: many-to-one. Sentiment (SST-2) and spam (SMS) are this one head.
+"""Text classification: many-to-one. Sentiment (reviews, tweets) and spam (SMS, e-mail) are this one head.
 
     token ids (B, T) → embedding (B, T, E) → Encoder (B, T, D·K) → pooling (B, D·K) → linear (B, C)
 
