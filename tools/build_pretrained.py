@@ -45,7 +45,8 @@ STEPS = {"embeddings": (["tools/pretrain_embeddings.py"], "model"), "bilm": (["t
 
 
 # Stages that start from another stage's model: their configs name it as `init = "../../runs/STAGE/model"`,
-# the default --runs; with another --runs, the init is pointed there.
+# the default --runs; with another --runs, the init (and any training file under ../../runs/) is pointed
+# there (stage_init).
 STARTS_FROM = {"de-en-coverage": "de-en-base", "de-en": "de-en-coverage", "sentiment": "sentiment-domains"}
 
 
