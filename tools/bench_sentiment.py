@@ -10,7 +10,9 @@ and tweets, in one run with tf-idf + logistic regression trained on the same mix
    and on the four dev sets together (what selects).
 2. tf-idf + logistic regression trained on the candidate's mixed training data (the same files, the
    same repeats, the polar tweets), its n-grams and C chosen on the four dev sets together.
-3. Speed: sentences/s on the SST-2 test text, raw text in, labels out (2 threads, mean ± 95 % CI).
+3. Speed: sentences/s on the SST-2 test text, raw text in, labels out (2 threads, mean ± 95 % CI),
+   in the precision the model predicts in on this machine (textrnn/runtime.py); a model that runs
+   in bfloat16 is also scored and timed in fp32 in the same run, so the row pair is the ratio.
 4. With `--readings`: the first model's IMDB dev accuracy and speed with other readings of long
    reviews applied to the same weights at prediction time (head, head + tail, chunks).
 """
@@ -24,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tools.common import corpora, machine_line, publish, speed, tune_tfidf, with_reading  # noqa: E402
+from tools.common import corpora, in_precision, machine_line, publish, speed, tune_tfidf, with_reading  # noqa: E402
 
 POLAR = ("negative", "positive")
 TRAIN = [("sst2/train_phrases.tsv", 1), ("imdb/train.tsv.gz", 1), ("amazon_reviews/train.tsv", 3),
@@ -91,7 +93,13 @@ def main() -> None:
         p = textrnn.load(name)
         print(f"{name}: scoring", file=sys.stderr)
         size = sum(f.stat().st_size for f in resolve_model(name).rglob("*") if f.is_file()) / 1e6
-        rows.append((f"textrnn `{name}`", evaluate(lambda texts: labels(p, texts), sets), speed(p, sst_text, args.passes), size))
+        rows.append((f"textrnn `{name}` ({getattr(p, 'precision', 'fp32')})", evaluate(lambda texts: labels(p, texts), sets),
+                     speed(p, sst_text, args.passes), size))
+        if getattr(p, "precision", "fp32") != "fp32":   # the same weights in fp32, in the same run: what bf16 costs and gains
+            q = in_precision(p, "fp32")
+            print(f"{name} in fp32: scoring", file=sys.stderr)
+            rows.append((f"textrnn `{name}` (fp32: TEXTRNN_PRECISION=fp32)", evaluate(lambda texts: labels(q, texts), sets),
+                         speed(q, sst_text, args.passes), size))
     readings = []
     if args.readings and hasattr(textrnn.load(args.model[0]), "members"):
         print("note: --readings needs a single network, not an ensemble: skipped", file=sys.stderr)

@@ -86,4 +86,14 @@ def with_reading(predictor, reading: str, max_len: int, chunk_len: int = 0):
     p.config = dataclasses.replace(predictor.config, reading=reading, max_len=max_len,
                                    chunk_len=chunk_len or predictor.config.chunk_len)
     p.model.config = p.config
+    return in_precision(p, predictor.precision)
+
+
+def in_precision(predictor, precision: str):
+    """The same classifier predicting in `precision` (fp32 | bf16, as textrnn/runtime.py makes it)."""
+    from textrnn.heads.classify import Predictor
+    from textrnn.runtime import prediction_model
+
+    p = Predictor(predictor.model, predictor.tokenizer, predictor.metrics, precision=precision)
+    p.runner = prediction_model(predictor.model, precision)
     return p

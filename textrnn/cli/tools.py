@@ -59,7 +59,7 @@ def benchmark_speed(
         print(json_line(r))
     else:
         print(f"{r['model']}: {r['mean']:,.0f} ± {r['ci95']:,.0f} {r['unit']} (mean ± 95 % CI over {len(r['passes'])} "
-              f"passes; median {r['median']:,.0f}; {r['inputs']:,} inputs, batch {r['batch_size']}, {r['threads']} threads)")
+              f"passes; median {r['median']:,.0f}; {r['inputs']:,} inputs, batch {r['batch_size']}, {r['threads']} threads, {r['precision']})")
 
 
 @app.command()

@@ -82,6 +82,7 @@ def speed(model: str, data: Path | None = None, batch_size: int | None = None, p
 
     import textrnn
     from textrnn.data import iter_lines
+    from textrnn.export import single
 
     if passes < 2:
         raise InputError(f"--passes must be at least 2 (for a confidence interval), got {passes}")
@@ -100,8 +101,9 @@ def speed(model: str, data: Path | None = None, batch_size: int | None = None, p
         raise InputError(f"{source}: no input lines", hint="give a file with one input per line")
     batch_size = batch_size or {"classify": 64, "tag": 64, "lm": 1, "translate": 32}[predictor.task]   # lm: one stream
     run, unit = runner(predictor, texts, batch_size, tokenized=data is None)   # the model's own data: gold tokens
+    precision = getattr(single(predictor), "precision", "fp32")
     print(f"{model}: {predictor.task}, {len(texts):,} inputs from {source}, batch {batch_size}, "
-          f"{torch.get_num_threads()} threads; warm-up, then {passes} passes", file=sys.stderr)
+          f"{torch.get_num_threads()} threads, {precision}; warm-up, then {passes} passes", file=sys.stderr)
     run()  # warm-up
     rates = []
     for _ in range(passes):
@@ -110,5 +112,5 @@ def speed(model: str, data: Path | None = None, batch_size: int | None = None, p
         rates.append(n / (time.perf_counter() - t0))
     mean, half = mean_ci(rates)
     return {"model": model, "task": predictor.task, "data": source, "inputs": len(texts), "batch_size": batch_size,
-            "threads": torch.get_num_threads(), "unit": f"{unit}/s", "mean": mean, "ci95": half,
+            "threads": torch.get_num_threads(), "precision": precision, "unit": f"{unit}/s", "mean": mean, "ci95": half,
             "median": statistics.median(rates), "passes": rates, "torch": torch.__version__}

@@ -54,15 +54,19 @@ class ClassifierConfig:
     reading: str = "head"          # head | head_tail | chunks: which tokens of a long text are read, and how
     chunk_len: int = 128           # chunks: tokens per chunk
     impl: str = "fused"            # fused (torch kernels) | reference (cells.py, for learning)
+    precision: str = "fp32"        # fp32 | bf16: predictions run in bfloat16 on CPUs that have it natively
+                                   # (textrnn/runtime.py); training is not affected
 
     def __post_init__(self):
         from textrnn.run_config import MAX_LAYERS, MAX_WIDTH, check_ranges
+        from textrnn.runtime import PRECISIONS
 
         check_ranges(self, "model", {"vocab_size": (1, None), "embedding_dim": (1, MAX_WIDTH),
                                      "hidden_size": (1, MAX_WIDTH), "num_layers": (1, MAX_LAYERS),
                                      "dropout": (0.0, 0.95), "rnn_dropout": (0.0, 0.95)})
         choose("pooling", self.pooling, POOLINGS)
         choose("reading", self.reading, READINGS)
+        choose("precision", self.precision, PRECISIONS)
         if self.max_len < 2 or self.chunk_len < 1:
             raise ConfigError(f"model.max_len must be at least 2 and chunk_len at least 1, got {self.max_len}, {self.chunk_len}")
         if len(self.labels) < 2:
@@ -154,13 +158,17 @@ class Predicts:
 class Predictor(Predicts):
     """Tokenizer + classifier + label names: what `textrnn.load("sentiment")` returns."""
 
-    def __init__(self, model: Classifier, tokenizer, metrics: dict | None = None):
+    def __init__(self, model: Classifier, tokenizer, metrics: dict | None = None, precision: str = "fp32"):
+        from textrnn.runtime import prediction_model
+
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.config = model.config
         self.labels = list(model.config.labels)
         self.metrics = metrics or {}
         self.truncated = 0  # how many inputs were cut to max_len (the CLI says so once)
+        self.precision = precision             # what predictions run in (runtime.py); `model` stays fp32
+        self.runner = prediction_model(self.model, precision)
 
     def encode(self, texts: list[str]) -> list[list[int]]:
         """Texts → token ids, a long text cut to `max_len` tokens as `reading` says."""
@@ -173,15 +181,22 @@ class Predictor(Predicts):
 
     @torch.inference_mode()
     def probabilities(self, texts: list[str], batch_size: int = 64) -> torch.Tensor:
-        """(N, C) class probabilities, batched by length; order follows `texts`."""
+        """(N, C) class probabilities, batched by length, the batches run side by side on torch's threads
+        (runtime.map_batches); order follows `texts`."""
+        from textrnn.runtime import map_batches
+
         seqs = self.encode(texts)
-        probs = torch.empty(len(texts), len(self.labels))
         order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))
-        for b in range(0, len(order), batch_size):
-            idx = order[b: b + batch_size]
+        batches = [order[b: b + batch_size] for b in range(0, len(order), batch_size)]
+
+        def run(idx):
             ids, lengths = pad_batch([seqs[i] for i in idx], self.tokenizer.pad_id)
-            logits, _ = self.model(ids, lengths)
-            probs[idx] = logits.float().softmax(-1)
+            logits, _ = self.runner(ids, lengths)
+            return logits.float().softmax(-1)                      # (b, C)
+
+        probs = torch.empty(len(texts), len(self.labels))
+        for idx, p in zip(batches, map_batches(run, batches)):
+            probs[idx] = p
         return probs
 
     # -- save / load -------------------------------------------------------------------------
@@ -193,10 +208,12 @@ class Predictor(Predicts):
     @classmethod
     def from_bundle(cls, directory: Path, config: dict):
         from textrnn.bundle import load_model
+        from textrnn.runtime import resolve
 
         if "ensemble" in config:
             return Ensemble.from_bundle(directory, config)
-        return cls(*load_model(directory, config, ClassifierConfig, Classifier))
+        model, tokenizer, metrics = load_model(directory, config, ClassifierConfig, Classifier)
+        return cls(model, tokenizer, metrics, precision=resolve(model.config.precision))
 
 
 _WORDS = {}   # n → a compiled pattern matching the first n whitespace-separated words
@@ -247,6 +264,10 @@ class Ensemble(Predicts):
     @property
     def truncated(self) -> int:
         return max(m.truncated for m in self.members)
+
+    @property
+    def precision(self) -> str:
+        return self.members[0].precision
 
     def probabilities(self, texts: list[str], batch_size: int = 64) -> torch.Tensor:
         return torch.stack([m.probabilities(texts, batch_size) for m in self.members]).mean(0)  # (N, C)

@@ -1,0 +1,114 @@
+"""runtime.py: which precision predictions run in, and the bfloat16 copy that runs them."""
+
+import json
+import shutil
+
+import pytest
+import torch
+
+import textrnn
+from textrnn import runtime
+from textrnn.errors import ConfigError
+from textrnn.heads.classify import Classifier, ClassifierConfig
+
+
+@pytest.mark.parametrize("env, native, model, expected", [
+    (None, True, "bf16", "bf16"),      # auto: the model's choice where the CPU has bfloat16 ...
+    (None, False, "bf16", "fp32"),     # ... and fp32 where it would be emulated
+    ("auto", True, "fp32", "fp32"),    # a model that did not ask stays fp32
+    ("fp32", True, "bf16", "fp32"),    # the user's word wins
+    (" BF16 ", False, "fp32", "bf16"),
+    ("", True, "bf16", "bf16"),        # set but empty: the default
+])
+def test_resolve(monkeypatch, env, native, model, expected):
+    monkeypatch.setattr(runtime, "native_bf16", lambda: native)
+    if env is None:
+        monkeypatch.delenv(runtime.ENV, raising=False)
+    else:
+        monkeypatch.setenv(runtime.ENV, env)
+    assert runtime.resolve(model) == expected
+
+
+def test_unknown_precision_in_the_environment_names_the_valid_ones(monkeypatch):
+    monkeypatch.setenv(runtime.ENV, "fp16")
+    with pytest.raises(ConfigError, match=r"TEXTRNN_PRECISION='fp16' is not a precision; choose one of: auto, fp32, bf16"):
+        runtime.resolve("fp32")
+
+
+def test_unknown_precision_in_a_model_config():
+    with pytest.raises(ConfigError, match="unknown precision 'int4'; choose one of: bf16, fp32"):
+        ClassifierConfig(labels=("a", "b"), vocab_size=5, precision="int4")
+
+
+def test_the_bfloat16_copy_leaves_the_fp32_model_alone():
+    torch.manual_seed(0)
+    model = Classifier(ClassifierConfig(labels=("a", "b"), vocab_size=20, embedding_dim=8, hidden_size=6)).eval()
+    assert runtime.prediction_model(model, "fp32") is model
+    copy = runtime.prediction_model(model, "bf16")
+    assert copy is not model and not copy.training
+    assert {p.dtype for p in copy.parameters()} == {torch.bfloat16}
+    assert {p.dtype for p in model.parameters()} == {torch.float32}
+    ids, lengths = torch.tensor([[4, 5, 6, 7], [8, 9, 0, 0]]), torch.tensor([4, 2])
+    with torch.inference_mode():
+        torch.testing.assert_close(copy(ids, lengths)[0].float(), model(ids, lengths)[0], atol=0.05, rtol=0.05)
+
+
+def test_a_bundle_that_asks_for_bf16_predicts_in_it_and_agrees_with_fp32(tiny_model, tmp_path, monkeypatch):
+    bundle = tmp_path / "bf16"
+    shutil.copytree(tiny_model, bundle)
+    config = json.loads((bundle / "config.json").read_text())
+    config["model"]["precision"] = "bf16"   # config.json is not covered by the weights' checksum
+    (bundle / "config.json").write_text(json.dumps(config))
+    texts = ["a wonderful , moving film", "a dull , boring mess", "", "an odd one"]
+    monkeypatch.setattr(runtime, "native_bf16", lambda: True)
+    fast = textrnn.load(bundle)
+    assert fast.precision == "bf16" and next(fast.runner.parameters()).dtype == torch.bfloat16
+    assert next(fast.model.parameters()).dtype == torch.float32   # export, inspect and training read this one
+    monkeypatch.setenv(runtime.ENV, "fp32")
+    exact = textrnn.load(bundle)
+    assert exact.precision == "fp32" and exact.runner is exact.model
+    for a, b in zip(fast.predict(texts), exact.predict(texts)):
+        assert (a is None) == (b is None)
+        if a is not None:
+            assert a["label"] == b["label"] and a["probability"] == pytest.approx(b["probability"], abs=0.02)
+
+
+def test_cli_with_a_bad_precision_in_the_environment_exits_1_with_the_valid_names(tiny_model, monkeypatch):
+    from typer.testing import CliRunner
+
+    from textrnn.cli import app
+
+    monkeypatch.setenv(runtime.ENV, "half")
+    r = CliRunner().invoke(app, ["classify", "--model", str(tiny_model), "-"], input="a dull mess\n")
+    assert r.exit_code == 1
+    assert "TEXTRNN_PRECISION='half' is not a precision; choose one of: auto, fp32, bf16" in r.output
+    assert "Traceback" not in r.output
+
+
+def test_map_batches_keeps_order_restores_threads_and_runs_without_autograd():
+    before = torch.get_num_threads()
+    weight = torch.randn(4, 3, requires_grad=True)
+
+    def fn(batch):
+        out = torch.tensor(batch, dtype=torch.float32) * weight.sum()
+        return out.requires_grad, torch.is_inference_mode_enabled(), torch.get_num_threads(), batch
+
+    results = runtime.map_batches(fn, [[1, 2], [3], [4, 5, 6]], threads=2)
+    assert [r[3] for r in results] == [[1, 2], [3], [4, 5, 6]]
+    assert all(not r[0] and r[1] and r[2] == 1 for r in results)   # each batch on one intra-op thread, in inference mode
+    assert torch.get_num_threads() == before
+    assert runtime.map_batches(lambda b: b * 2, [21], threads=2) == [42]   # one batch: in the calling thread
+
+
+def test_classifier_gives_the_same_probabilities_on_one_thread_and_on_two(tiny_model):
+    p = textrnn.load(tiny_model)
+    texts = [f"a {'dull ' * (i % 7)}wonderful film number {i}" for i in range(50)]
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        one = p.probabilities(texts, batch_size=4)
+        torch.set_num_threads(2)
+        two = p.probabilities(texts, batch_size=4)
+    finally:
+        torch.set_num_threads(before)
+    torch.testing.assert_close(one, two, atol=1e-6, rtol=1e-5)

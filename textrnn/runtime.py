@@ -1,0 +1,95 @@
+"""The numeric precision a loaded model predicts in: fp32, or bfloat16 where the CPU does it natively.
+
+bfloat16 keeps float32's 8-bit exponent and cuts the mantissa to 7 bits, so a network's activations
+keep their range and lose only digits far below what moves a classifier's argmax. On a CPU with
+native bfloat16 arithmetic (AVX512-BF16 on AMD Zen 4 and Intel Cooper Lake on, AMX on Sapphire
+Rapids) torch's oneDNN kernels run the LSTM's matrix products in it at up to twice the rate of fp32;
+on other CPUs bfloat16 is emulated and slower, so it is never chosen there.
+
+Who decides:
+- the model: its config's `precision` ("fp32" | "bf16") says in which it was measured to give the
+  same answers (docs/BENCHMARKS.md has the dev scores in both); a model trained without the key is fp32;
+- the user: `TEXTRNN_PRECISION` = auto (the default: the model's choice where the CPU has native
+  bfloat16, else fp32) | fp32 (always; e.g. to compare with an exported ONNX file) | bf16 (always).
+
+The fp32 network stays what `predictor.model` is (training, export, `inspect` and the reference
+cells read it); a bfloat16 copy is made once at load and only predictions run it.
+
+Threads: a recurrent network's matrix products are small (a batch of 64 × 160 units per step), and
+splitting each one across cores gains little; running whole batches side by side, each on one
+core, gains almost the core count (`map_batches`; measured in docs/BENCHMARKS.md). The server's
+batcher does the same with its own pool (serve/batching.py).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from textrnn.errors import ConfigError
+
+ENV = "TEXTRNN_PRECISION"
+PRECISIONS = ("fp32", "bf16")      # what a model can ask for
+CHOICES = ("auto", *PRECISIONS)    # what a user can ask for
+
+
+def native_bf16() -> bool:
+    """True when this CPU has bfloat16 arithmetic in hardware (AVX512-BF16 or AMX)."""
+    import torch
+
+    cpu = getattr(torch, "cpu", None)
+    try:
+        return bool(cpu._is_avx512_bf16_supported() or cpu._is_amx_tile_supported())
+    except AttributeError:   # a torch without these probes: assume not
+        return False
+
+
+def resolve(model_precision: str) -> str:
+    """The precision predictions run in, from the model's choice and `TEXTRNN_PRECISION`."""
+    asked = os.environ.get(ENV, "").strip().lower() or "auto"
+    if asked not in CHOICES:
+        raise ConfigError(f"{ENV}={os.environ[ENV]!r} is not a precision; choose one of: {', '.join(CHOICES)}",
+                          hint=f"unset {ENV} for the default (auto: the model's choice where the CPU has native bfloat16)")
+    if asked != "auto":
+        return asked
+    return model_precision if model_precision == "fp32" or native_bf16() else "fp32"
+
+
+def prediction_model(model, precision: str):
+    """The network predictions run: `model` itself for fp32, else a bfloat16 copy of it (eval mode)."""
+    if precision == "fp32":
+        return model
+    import copy
+
+    import torch
+
+    return copy.deepcopy(model).to(torch.bfloat16).eval()
+
+
+_THREADS_LOCK = threading.Lock()   # torch's thread count is process-wide: one parallel map at a time
+
+
+def map_batches(fn, batches: list, threads: int | None = None) -> list:
+    """[fn(b) for b in batches], `threads` batches at once (default: torch's thread count), each on
+    one intra-op thread, in inference mode; torch's thread count is restored afterwards. One batch,
+    or one thread, runs in the calling thread as it is."""
+    import torch
+
+    threads = min(threads or torch.get_num_threads(), len(batches))
+    if threads < 2:
+        return [fn(b) for b in batches]
+
+    def run(batch):
+        with torch.inference_mode():   # a thread-local mode: the pool's threads need it too
+            return fn(batch)
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    with _THREADS_LOCK:
+        before = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            with ThreadPoolExecutor(threads, thread_name_prefix="textrnn-batch") as pool:
+                return list(pool.map(run, batches))
+        finally:
+            torch.set_num_threads(before)
