@@ -37,6 +37,11 @@ threads, while labels, tags, tokens and seeded or greedy text must not change at
 A command documented without output (de-en's, until its output is pasted in) must succeed and
 print something.
 
+Precision. The commands run with TEXTRNN_PRECISION=fp32 (textrnn/runtime.py): a classifier that
+predicts in bfloat16 on a CPU that has it would print probabilities a few units of the fourth decimal
+away from fp32's, and whether the CPU has it differs between machines. The tutorial says so where it
+first classifies.
+
 Long runs. `textrnn longrange` trains several models for about a minute each; its documented output
 is that full run's (pasted by tools/tutorial_outputs.py). The test runs it with `--quick` (seconds of
 training, said so in its first line) and compares the words of every line, not the numbers.
@@ -259,12 +264,17 @@ def invoke(cmd: Command, workdir: Path, pictures: Path):
     flag = quick_flag(args)
     if flag:
         args = args + [flag]
-    cwd = os.getcwd()
+    cwd, precision = os.getcwd(), os.environ.get("TEXTRNN_PRECISION")
     os.chdir(workdir)                      # anything a command writes lands here, where the next command of
-    try:                                   # its section finds it (`train --out hello`, then `inspect step hello/model`)
+    os.environ["TEXTRNN_PRECISION"] = "fp32"   # its section finds it (`train --out hello`, then `inspect step
+    try:                                       # hello/model`); fp32 on every CPU (see "Precision" above)
         return CliRunner().invoke(app, args, input=stdin), shown, flag
     finally:
         os.chdir(cwd)
+        if precision is None:
+            os.environ.pop("TEXTRNN_PRECISION", None)
+        else:
+            os.environ["TEXTRNN_PRECISION"] = precision
 
 
 BLOCK_DIRS: dict[tuple[str, int], Path] = {}

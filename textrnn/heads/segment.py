@@ -202,17 +202,21 @@ class Predictor:
         """A label per character of each text, read in windows of max_len characters (cut at a
         space where there is one), windows of similar length batched together."""
         from textrnn.data import pad_batch
+        from textrnn.runtime import map_batches
 
         pieces = [(i, s, e) for i, t in enumerate(texts) for s, e in windows(t, self.config.max_len)]
         out = [[INSIDE] * len(t) for t in texts]
         order = sorted(range(len(pieces)), key=lambda k: pieces[k][2] - pieces[k][1])
-        for b in range(0, len(order), batch_size):
-            idx = order[b: b + batch_size]
+        batches = [order[b: b + batch_size] for b in range(0, len(order), batch_size)]
+
+        def run(idx):
             enc = [self.encode(texts[pieces[k][0]][pieces[k][1]: pieces[k][2]]) for k in idx]
             ids, lengths = pad_batch([e[0] for e in enc])
             classes, _ = pad_batch([e[1] for e in enc])
             logits, _ = self.model(ids, classes, lengths)                    # (B, T, 5)
-            best = logits.argmax(-1).tolist()
+            return logits.argmax(-1).tolist()
+
+        for idx, best in zip(batches, map_batches(run, batches)):          # side by side on torch's threads
             for k, row in zip(idx, best):
                 i, s, e = pieces[k]
                 out[i][s:e] = row[: e - s]

@@ -256,14 +256,17 @@ class Tags:
     @torch.inference_mode()
     def tag_tokens(self, sentences: list[list[str]], batch_size: int = 64) -> list[list[str]]:
         """Tags for each sentence of tokens; long sentences are tagged in pieces of `max_len`."""
+        from textrnn.runtime import map_batches
+
         m = self.config.max_len
         pieces = [(i, s[k: k + m]) for i, s in enumerate(sentences) for k in range(0, len(s), m)]
         self.split_long += sum(len(s) > m for s in sentences)
         order = sorted(range(len(pieces)), key=lambda j: len(pieces[j][1]))  # batches of similar length
+        batches = [order[b: b + batch_size] for b in range(0, len(order), batch_size)]
         tags: list[list[int]] = [[] for _ in pieces]
-        for b in range(0, len(order), batch_size):
-            idx = order[b: b + batch_size]
-            for j, row in zip(idx, self.decode_batch([pieces[j][1] for j in idx])):
+        # the batches run side by side on torch's threads (runtime.map_batches)
+        for idx, rows in zip(batches, map_batches(lambda idx: self.decode_batch([pieces[j][1] for j in idx]), batches)):
+            for j, row in zip(idx, rows):
                 tags[j] = row
         out: list[list[str]] = [[] for _ in sentences]
         for (i, _), row in zip(pieces, tags):

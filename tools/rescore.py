@@ -1,0 +1,82 @@
+"""Change how a trained model predicts (not what it learned), and score its dev and test splits again.
+
+    TEXTRNN_CORPORA=../shared/corpora python tools/rescore.py sentiment --set model.precision=bf16
+
+For prediction-time keys of a model's config (a classifier's `precision`, `reading`, `max_len`,
+`chunk_len`): the keys given with --set are written into the bundle's config.json, its dev and
+test splits (as recorded in its metrics.json by the training run) are scored again as the bundle
+now predicts, and metrics.json gets the new scores, with the old headline scores and this command
+under "rescored". The weights are not touched (their checksums still hold). The bundle is
+rewritten atomically: an error leaves it as it was. Without --set it only scores again (e.g. on a
+machine whose runtime differs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import shutil
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PREDICTION_KEYS = {"classify": ("precision", "reading", "max_len", "chunk_len")}
+
+
+def main() -> None:
+    from textrnn.bundle import atomic_dir, read_config, read_metrics, resolve_model
+    from textrnn.config import apply_overrides, from_dict
+    from textrnn.errors import ConfigError
+    from textrnn.heads import head_module
+    from textrnn.run_config import RunConfig
+    from textrnn.train_data import score_splits
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("model", help="a shipped model name or a model directory")
+    ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="model.KEY=VALUE")
+    args = ap.parse_args()
+
+    directory = resolve_model(args.model)
+    config, metrics = read_config(directory), read_metrics(directory)
+    task = config["task"]
+    for o in args.overrides:
+        key = o.split("=", 1)[0].strip()
+        if not key.startswith("model.") or key[len("model."):] not in PREDICTION_KEYS.get(task, ()):
+            raise SystemExit(f"error: --set {o}: only a {task} model's prediction-time keys can change without "
+                             f"training: {', '.join('model.' + k for k in PREDICTION_KEYS.get(task, ())) or 'none'}")
+    if "config" not in metrics:
+        raise SystemExit(f"error: {directory}/metrics.json does not record the training config: its splits are unknown")
+    model_config = apply_overrides({"model": dict(config["model"])}, args.overrides)["model"]
+    run = from_dict(RunConfig, metrics["config"])
+    head = head_module(task)
+    changes = {k: [config["model"].get(k), v] for k, v in model_config.items() if config["model"].get(k) != v}
+    try:
+        with atomic_dir(directory) as tmp:
+            for f in directory.iterdir():
+                if f.is_file():
+                    shutil.copy2(f, tmp / f.name)
+            (tmp / "config.json").write_text(json.dumps({**config, "model": model_config}, indent=2, ensure_ascii=False) + "\n",
+                                             encoding="utf-8")
+            import textrnn
+
+            predictor = textrnn.load(tmp)
+            print(f"{args.model}: scoring as it now predicts ({getattr(predictor, 'precision', 'fp32')}; "
+                  f"changes {changes or 'none'})", file=sys.stderr)
+            scores = score_splits(head, run, predictor, None,
+                                  lambda split, s: print(f"  {split}: {s.get(metrics.get('headline', ''), '')}", file=sys.stderr))
+            before = {split: metrics[split].get(metrics.get("headline")) for split in ("dev", "test") if split in metrics}
+            metrics.update(scores)
+            metrics["rescored"] = {"date": time.strftime("%Y-%m-%d"), "changes": changes, "before": before,
+                                   "command": "python tools/rescore.py " + shlex.join(sys.argv[1:])}
+            (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+    except ConfigError as e:
+        raise SystemExit(f"error: {e.message}" + (f"\nhint: {e.hint}" if e.hint else "")) from None
+    print(json.dumps({split: scores[split].get(metrics.get("headline")) for split in ("dev", "test") if split in scores}))
+
+
+if __name__ == "__main__":
+    main()
