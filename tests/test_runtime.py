@@ -53,12 +53,18 @@ def test_the_bfloat16_copy_leaves_the_fp32_model_alone():
         torch.testing.assert_close(copy(ids, lengths)[0].float(), model(ids, lengths)[0], atol=0.05, rtol=0.05)
 
 
-def test_a_bundle_that_asks_for_bf16_predicts_in_it_and_agrees_with_fp32(tiny_model, tmp_path, monkeypatch):
-    bundle = tmp_path / "bf16"
-    shutil.copytree(tiny_model, bundle)
-    config = json.loads((bundle / "config.json").read_text())
+def asking_for_bf16(bundle, tmp_path):
+    """A copy of `bundle` whose config asks to predict in bfloat16."""
+    copy = tmp_path / "bf16"
+    shutil.copytree(bundle, copy)
+    config = json.loads((copy / "config.json").read_text())
     config["model"]["precision"] = "bf16"   # config.json is not covered by the weights' checksum
-    (bundle / "config.json").write_text(json.dumps(config))
+    (copy / "config.json").write_text(json.dumps(config))
+    return copy
+
+
+def test_a_bundle_that_asks_for_bf16_predicts_in_it_and_agrees_with_fp32(tiny_model, tmp_path, monkeypatch):
+    bundle = asking_for_bf16(tiny_model, tmp_path)
     texts = ["a wonderful , moving film", "a dull , boring mess", "", "an odd one"]
     monkeypatch.setattr(runtime, "native_bf16", lambda: True)
     fast = textrnn.load(bundle)
@@ -112,3 +118,20 @@ def test_classifier_gives_the_same_probabilities_on_one_thread_and_on_two(tiny_m
     finally:
         torch.set_num_threads(before)
     torch.testing.assert_close(one, two, atol=1e-6, rtol=1e-5)
+
+
+@pytest.mark.parametrize("fixture", ["tiny_ner", "tiny_pos", "tiny_segmenter"])
+def test_taggers_and_segmenters_that_ask_for_bf16_agree_with_fp32(fixture, request, tmp_path, monkeypatch):
+    bundle = asking_for_bf16(request.getfixturevalue(fixture), tmp_path)
+    monkeypatch.setattr(runtime, "native_bf16", lambda: True)
+    fast = textrnn.load(bundle)
+    assert fast.precision == "bf16" and next(fast.runner.parameters()).dtype == torch.bfloat16
+    monkeypatch.setenv(runtime.ENV, "fp32")
+    exact = textrnn.load(bundle)
+    assert exact.runner is exact.model
+    if fixture == "tiny_segmenter":
+        texts = ["Hello there. I can't go!", "", "a b c"]
+        assert fast.segment(texts) == exact.segment(texts)
+    else:
+        sentences = [["Angela", "Merkel", "visited", "Paris", "."], ["the", "dog", "barks"]]
+        assert fast.tag_tokens(sentences) == exact.tag_tokens(sentences)

@@ -11,8 +11,9 @@ and tweets, in one run with tf-idf + logistic regression trained on the same mix
 2. tf-idf + logistic regression trained on the candidate's mixed training data (the same files, the
    same repeats, the polar tweets), its n-grams and C chosen on the four dev sets together.
 3. Speed: sentences/s on the SST-2 test text, raw text in, labels out (2 threads, mean ± 95 % CI),
-   in the precision the model predicts in on this machine (textrnn/runtime.py); a model that runs
-   in bfloat16 is also scored and timed in fp32 in the same run, so the row pair is the ratio.
+   in the precision the model predicts in on this machine (textrnn/runtime.py); the first model is
+   also scored and timed in fp32 if it runs in bfloat16, and timed as textrnn ran it before
+   (fp32, one batch at a time over both threads), in the same run: the rows' ratios are the gains.
 4. With `--readings`: the first model's IMDB dev accuracy and speed with other readings of long
    reviews applied to the same weights at prediction time (head, head + tail, chunks).
 """
@@ -26,7 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tools.common import corpora, in_precision, machine_line, publish, speed, tune_tfidf, with_reading  # noqa: E402
+from tools.common import (corpora, in_precision, machine_line, one_batch_at_a_time, publish, speed, tune_tfidf,  # noqa: E402
+                          with_reading)
 
 POLAR = ("negative", "positive")
 TRAIN = [("sst2/train_phrases.tsv", 1), ("imdb/train.tsv.gz", 1), ("amazon_reviews/train.tsv", 3),
@@ -95,11 +97,16 @@ def main() -> None:
         size = sum(f.stat().st_size for f in resolve_model(name).rglob("*") if f.is_file()) / 1e6
         rows.append((f"textrnn `{name}` ({getattr(p, 'precision', 'fp32')})", evaluate(lambda texts: labels(p, texts), sets),
                      speed(p, sst_text, args.passes), size))
-        if getattr(p, "precision", "fp32") != "fp32":   # the same weights in fp32, in the same run: what bf16 costs and gains
+        if name == args.model[0]:   # the same weights in fp32, and as textrnn ran them before, in the same run
             q = in_precision(p, "fp32")
-            print(f"{name} in fp32: scoring", file=sys.stderr)
-            rows.append((f"textrnn `{name}` (fp32: TEXTRNN_PRECISION=fp32)", evaluate(lambda texts: labels(q, texts), sets),
-                         speed(q, sst_text, args.passes), size))
+            if getattr(p, "precision", "fp32") != "fp32":
+                print(f"{name} in fp32: scoring", file=sys.stderr)
+                rows.append((f"textrnn `{name}` (fp32: TEXTRNN_PRECISION=fp32)", evaluate(lambda texts: labels(q, texts), sets),
+                             speed(q, sst_text, args.passes), size))
+            with one_batch_at_a_time():
+                print(f"{name} in fp32, one batch at a time: timing", file=sys.stderr)
+                rows.append((f"`{name}` as textrnn ran it before (fp32, one batch at a time; same labels as fp32)", None,
+                             speed(q, sst_text, args.passes), size))
     readings = []
     if args.readings and hasattr(textrnn.load(args.model[0]), "members"):
         print("note: --readings needs a single network, not an ensemble: skipped", file=sys.stderr)
@@ -124,7 +131,8 @@ def report(rows, sets, readings, args) -> list[str]:
              "| system | " + " | ".join(f"{c} (n = {len(sets[c]):,})" for c in cols) + " | sentences/s | size |",
              "|---|" + "---|" * (len(cols) + 2)]
     for name, r, sp, size in rows:
-        cells = [f"{100 * r[c]['accuracy']:.2f}" + (f" / {100 * r[c]['macro_f1']:.2f}" if c == "tweets" else "") for c in cols]
+        cells = [f"{100 * r[c]['accuracy']:.2f}" + (f" / {100 * r[c]['macro_f1']:.2f}" if c == "tweets" else "")
+                 if r else "" for c in cols]
         lines.append(f"| {name} | " + " | ".join(cells) + " | " + (f"{sp[0]:,.0f} ± {sp[1]:,.0f}" if sp else "") + " | "
                      + (f"{size:.1f} MB" if size else "") + " |")
     if readings:

@@ -3,6 +3,7 @@ one section of docs/BENCHMARKS.md."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import platform
@@ -90,10 +91,20 @@ def with_reading(predictor, reading: str, max_len: int, chunk_len: int = 0):
 
 
 def in_precision(predictor, precision: str):
-    """The same classifier predicting in `precision` (fp32 | bf16, as textrnn/runtime.py makes it)."""
-    from textrnn.heads.classify import Predictor
-    from textrnn.runtime import prediction_model
+    """The same classifier, tagger or segmenter predicting in `precision` (fp32 | bf16, as
+    textrnn/runtime.py makes it)."""
+    return type(predictor)(predictor.model, predictor.tokenizer, predictor.metrics, precision=precision)
 
-    p = Predictor(predictor.model, predictor.tokenizer, predictor.metrics, precision=precision)
-    p.runner = prediction_model(predictor.model, precision)
-    return p
+
+@contextlib.contextmanager
+def one_batch_at_a_time():
+    """Predict as textrnn did before runtime.map_batches: one batch after another, each spread over
+    torch's threads. For a benchmark's "before" row, measured in the same run as the "after" one."""
+    from textrnn import runtime
+
+    saved = runtime.map_batches
+    runtime.map_batches = lambda fn, batches, threads=None: [fn(b) for b in batches]
+    try:
+        yield
+    finally:
+        runtime.map_batches = saved

@@ -3,7 +3,7 @@
     TEXTRNN_CORPORA=../shared/corpora python tools/rescore.py sentiment --set model.precision=bf16
 
 For prediction-time keys of a model's config (a classifier's `precision`, `reading`, `max_len`,
-`chunk_len`): the keys given with --set are written into the bundle's config.json, its dev and
+`chunk_len`; a tagger's or segmenter's `precision`): the keys given with --set are written into the bundle's config.json, its dev and
 test splits (as recorded in its metrics.json by the training run) are scored again as the bundle
 now predicts, and metrics.json gets the new scores, with the old headline scores and this command
 under "rescored". The weights are not touched (their checksums still hold). The bundle is
@@ -24,7 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PREDICTION_KEYS = {"classify": ("precision", "reading", "max_len", "chunk_len")}
+PREDICTION_KEYS = {"classify": ("precision", "reading", "max_len", "chunk_len"), "tag": ("precision",),
+                   "segment": ("precision",)}
 
 
 def main() -> None:

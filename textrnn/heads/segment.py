@@ -69,15 +69,19 @@ class SegmenterConfig:
     max_len: int = 400             # characters per training piece and per window read at prediction
     mwt: tuple[str, ...] = ()      # "surface<TAB>word word": the multiword tokens of the training treebank
     impl: str = "fused"
+    precision: str = "fp32"        # fp32 | bf16: predictions run in bfloat16 on CPUs that have it natively
+                                   # (textrnn/runtime.py); training is not affected
 
     def __post_init__(self):
         from textrnn.run_config import MAX_LAYERS, MAX_WIDTH, check_ranges
+        from textrnn.runtime import PRECISIONS
 
         check_ranges(self, "model", {"vocab_size": (1, None), "embedding_dim": (1, MAX_WIDTH),
                                      "class_dim": (0, MAX_WIDTH), "hidden_size": (1, MAX_WIDTH),
                                      "num_layers": (1, MAX_LAYERS), "max_len": (16, 100_000),
                                      "dropout": (0.0, 0.95), "rnn_dropout": (0.0, 0.95)})
         choose("cell", self.cell, ("rnn", "gru", "lstm"))
+        choose("precision", self.precision, PRECISIONS)
 
     def encoder_config(self) -> EncoderConfig:
         return EncoderConfig(cell=self.cell, input_size=self.embedding_dim + self.class_dim,
@@ -186,12 +190,16 @@ class Predictor:
 
     task = TASK
 
-    def __init__(self, model: Segmenter, tokenizer, metrics: dict | None = None):
+    def __init__(self, model: Segmenter, tokenizer, metrics: dict | None = None, precision: str = "fp32"):
+        from textrnn.runtime import prediction_model
+
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.config = model.config
         self.metrics = metrics or {}
         self.expander = Expander(self.config.mwt)
+        self.precision = precision             # what predictions run in (runtime.py); `model` stays fp32
+        self.runner = prediction_model(self.model, precision)
 
     def encode(self, text: str) -> tuple[list[int], list[int]]:
         ids = [self.tokenizer.index.get(c, self.tokenizer.unk_id) for c in text]
@@ -213,7 +221,7 @@ class Predictor:
             enc = [self.encode(texts[pieces[k][0]][pieces[k][1]: pieces[k][2]]) for k in idx]
             ids, lengths = pad_batch([e[0] for e in enc])
             classes, _ = pad_batch([e[1] for e in enc])
-            logits, _ = self.model(ids, classes, lengths)                    # (B, T, 5)
+            logits, _ = self.runner(ids, classes, lengths)                   # (B, T, 5)
             return logits.argmax(-1).tolist()
 
         for idx, best in zip(batches, map_batches(run, batches)):          # side by side on torch's threads
@@ -245,7 +253,10 @@ class Predictor:
     def from_bundle(cls, directory: Path, config: dict):
         from textrnn.bundle import load_model
 
-        return cls(*load_model(directory, config, SegmenterConfig, Segmenter))
+        from textrnn.runtime import resolve
+
+        model, tokenizer, metrics = load_model(directory, config, SegmenterConfig, Segmenter)
+        return cls(model, tokenizer, metrics, precision=resolve(model.config.precision))
 
 
 def windows(text: str, size: int) -> list[tuple[int, int]]:

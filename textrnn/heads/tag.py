@@ -74,9 +74,12 @@ class TaggerConfig:
     lm_cutoffs: tuple[int, ...] = (2000, 10000)
     lm_div: float = 1.0
     impl: str = "fused"            # fused (torch kernels) | reference (cells.py, for learning)
+    precision: str = "fp32"        # fp32 | bf16: predictions run in bfloat16 on CPUs that have it natively
+                                   # (textrnn/runtime.py); training is not affected
 
     def __post_init__(self):
         from textrnn.run_config import MAX_LAYERS, MAX_WIDTH, check_ranges
+        from textrnn.runtime import PRECISIONS
 
         check_ranges(self, "model", {"vocab_size": (1, None), "word_dim": (1, MAX_WIDTH), "char_dim": (1, MAX_WIDTH),
                                      "char_filters": (0, MAX_WIDTH), "char_width": (1, 15), "max_word_chars": (1, 256),
@@ -87,6 +90,7 @@ class TaggerConfig:
         choose("words", self.words, WORD_STYLES)
         choose("scheme", self.scheme, ("bio", "none"))
         choose("char encoder", self.char_encoder, CHAR_ENCODERS)
+        choose("precision", self.precision, PRECISIONS)
         choose("char split", self.char_split, CHAR_SPLITS)
         if self.char_encoder == "bilstm" and self.char_filters % 2:
             raise ConfigError(f"model.char_filters must be even with a character BiLSTM (half each way), "
@@ -305,8 +309,12 @@ class Tags:
 class Predictor(Tags):
     """Tokenizer + tagger + tag names: what `textrnn.load("ner")` returns."""
 
-    def __init__(self, model: Tagger, tokenizer, metrics: dict | None = None):
+    def __init__(self, model: Tagger, tokenizer, metrics: dict | None = None, precision: str = "fp32"):
+        from textrnn.runtime import prediction_model
+
         self.model = model.eval()
+        self.precision = precision             # what predictions run in (runtime.py); `model` stays fp32
+        self.runner = prediction_model(self.model, precision)
         self.tokenizer = tokenizer
         self.config = model.config
         self.labels = list(model.config.labels)
@@ -333,7 +341,7 @@ class Predictor(Tags):
     def emissions(self, batch: list[list[str]]):
         """Tag scores (B, T, C) and lengths (B,) of a batch of token lists."""
         *inputs, lengths = make_batch([self.encode(p) for p in batch])
-        return self.model(*inputs, lengths)[0], lengths
+        return self.runner(*inputs, lengths)[0].float(), lengths   # decoded in fp32 (a CRF's Viterbi)
 
     def decode_batch(self, batch: list[list[str]]) -> list[list[int]]:
         emissions, lengths = self.emissions(batch)
@@ -349,9 +357,12 @@ class Predictor(Tags):
     def from_bundle(cls, directory: Path, config: dict):
         from textrnn.bundle import load_model
 
+        from textrnn.runtime import resolve
+
         if "ensemble" in config:
             return Ensemble.from_bundle(directory, config)
-        return cls(*load_model(directory, config, TaggerConfig, Tagger))
+        model, tokenizer, metrics = load_model(directory, config, TaggerConfig, Tagger)
+        return cls(model, tokenizer, metrics, precision=resolve(model.config.precision))
 
 
 class Ensemble(Tags):
