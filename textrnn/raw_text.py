@@ -101,17 +101,21 @@ def segment_lines(segmenter, tagger, texts: list[str]):
     """Raw lines → per line, its sentences as (words, their spans). For a CoNLL-2003 tagger
     (`ner`) hyphenated words are joined again (join_hyphens); words of control characters only
     are dropped."""
+    from textrnn.runtime import paused_gc
+
     out = []
-    for text, doc in zip(texts, segmenter.segment(texts)):
-        sents = []
-        for s in doc:
-            words = words_of(s)
-            if tagger.config.words == "conll":
-                words = join_hyphens(words, text)
-            words = [w for w in words if not all(unicodedata.category(c)[0] == "C" for c in w[0])]
-            if words:
-                sents.append(([w for w, _, _ in words], [(a, b) for _, a, b in words]))
-        out.append(sents)
+    segmented = segmenter.segment(texts)
+    with paused_gc():
+        for text, doc in zip(texts, segmented):
+            sents = []
+            for s in doc:
+                words = words_of(s)
+                if tagger.config.words == "conll":
+                    words = join_hyphens(words, text)
+                words = [w for w in words if not all(unicodedata.category(c)[0] == "C" for c in w[0])]
+                if words:
+                    sents.append(([w for w, _, _ in words], [(a, b) for _, a, b in words]))
+            out.append(sents)
     return out
 
 
@@ -120,9 +124,12 @@ def tag_lines(segmenter, tagger, texts: list[str], batch_size: int = 64) -> list
     segmenter and each sentence tagged on its own: the line's words, then "sentences" [{"start",
     "end", "tokens", "tags", "offsets", "entities"?}] (offsets index the line). An empty line gives
     empty lists."""
+    from textrnn.runtime import paused_gc
+
     per_line = segment_lines(segmenter, tagger, texts)
     tags = iter(tagger.tag_tokens([words for sents in per_line for words, _ in sents], batch_size))
-    return [line_record(tagger, t, sents, [next(tags) for _ in sents]) for t, sents in zip(texts, per_line)]
+    with paused_gc():
+        return [line_record(tagger, t, sents, [next(tags) for _ in sents]) for t, sents in zip(texts, per_line)]
 
 
 def line_record(tagger, text: str, sentences, tags) -> dict:
@@ -143,21 +150,24 @@ def line_record(tagger, text: str, sentences, tags) -> dict:
 def tag_raw(segmenter, tagger, texts: list[str], batch_size: int = 64) -> list[list[dict]]:
     """Each text → its sentences as `write_conllu` (below) takes them: {"text", "tokens": [{"form",
     "start", "end", "space_after", "words": [{"form", "upos"}]}]} (offsets index the text)."""
+    from textrnn.runtime import paused_gc
+
     segmented = segmenter.segment(texts)
     sentences = [(text, s) for text, doc in zip(texts, segmented) for s in doc]
     words = [[w for t in s["tokens"] for w in t["words"]] for _, s in sentences]
     tags = tagger.tag_tokens(words, batch_size)
     out, k = [], 0
-    for text, doc in zip(texts, segmented):
-        mine = []
-        for s in doc:
-            it = iter(tags[k])
-            k += 1
-            tokens = [{"form": t["text"], "start": t["start"], "end": t["end"],
-                       "space_after": t["end"] < len(text) and text[t["end"]].isspace(),
-                       "words": [{"form": w, "upos": next(it)} for w in t["words"]]} for t in s["tokens"]]
-            mine.append({"text": s["text"], "tokens": tokens})
-        out.append(mine)
+    with paused_gc():
+        for text, doc in zip(texts, segmented):
+            mine = []
+            for s in doc:
+                it = iter(tags[k])
+                k += 1
+                tokens = [{"form": t["text"], "start": t["start"], "end": t["end"],
+                           "space_after": t["end"] < len(text) and text[t["end"]].isspace(),
+                           "words": [{"form": w, "upos": next(it)} for w in t["words"]]} for t in s["tokens"]]
+                mine.append({"text": s["text"], "tokens": tokens})
+            out.append(mine)
     return out
 
 

@@ -23,6 +23,7 @@ batcher does the same with its own pool (serve/batching.py).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 
@@ -93,3 +94,24 @@ def map_batches(fn, batches: list, threads: int | None = None) -> list:
                 return list(pool.map(run, batches))
         finally:
             torch.set_num_threads(before)
+
+
+@contextlib.contextmanager
+def paused_gc():
+    """Pause Python's cyclic garbage collector while many small results are built (a dict per token).
+
+    Each few hundred new objects trigger a collection that walks the young objects, and every so
+    often all of them, torch's and the models' included: building the 25,000 token records of UD
+    English EWT test took 0.18 s with the collector on and 0.03 s with it paused. The records hold no
+    reference cycles, so reference counting frees them all the same.
+    """
+    import gc
+
+    if not gc.isenabled():   # paused already (a caller, another thread): leave it to them
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import FIXTURES
-from textrnn.heads.segment import Expander, spans, windows
-from textrnn.segment_data import read_paragraphs
+from textrnn.heads.segment import RUN, Expander, char_class, char_classes, separates, spans, windows
+from textrnn.segment_data import INSIDE, MWT, MWT_SENTENCE, SENTENCE, read_paragraphs
 
 SAMPLE = FIXTURES / "segment_sample.conllu"
 
@@ -30,6 +30,59 @@ def test_labels_become_sentences_and_tokens():
     assert [m for _, _, m in sents[0]] == [False, True, False, False]
     assert spans("a b", [0, 0, 0]) == [[(0, 1, False), (2, 3, False)]]   # spaces end tokens; the end ends the sentence
     assert spans("", []) == []
+
+
+def spans_char_by_char(text, labels):
+    """`spans` as its definition reads: one character at a time."""
+    sentences, tokens, start = [], [], None
+    for i, (c, lab) in enumerate(zip(text, labels)):
+        if separates(c):
+            if start is not None:
+                tokens.append((start, i, False))
+                start = None
+            continue
+        if start is None:
+            start = i
+        if lab != INSIDE:
+            tokens.append((start, i + 1, lab in (MWT, MWT_SENTENCE)))
+            start = None
+            if lab in (SENTENCE, MWT_SENTENCE):
+                sentences.append(tokens)
+                tokens = []
+    if start is not None:
+        tokens.append((start, len(text), False))
+    if tokens:
+        sentences.append(tokens)
+    return sentences
+
+
+def test_spans_equal_their_character_by_character_definition_on_random_text():
+    import random
+
+    import numpy as np
+
+    rng = random.Random(7)
+    alphabet = "ab.'\u00a0 \t\n\x07\x1b\u3000\u2028가😀,"
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 30)))
+        labels = [rng.choice([INSIDE, INSIDE, INSIDE, 1, 2, 3, 4]) for _ in text]
+        want = spans_char_by_char(text, labels)
+        assert spans(text, labels) == want and spans(text, np.array(labels, dtype=np.int64)) == want, (text, labels)
+
+
+def test_runs_between_separators_split_where_separates_says():
+    # every space and control character of Unicode lies below U+3100
+    text = "".join(map(chr, range(0x3100)))
+    inside = [not separates(c) for c in text]
+    runs = [False] * len(text)
+    for m in RUN.finditer(text):
+        runs[m.start(): m.end()] = [True] * (m.end() - m.start())
+    assert runs == inside
+
+
+def test_remembered_character_classes_are_the_classes():
+    text = "Hi, 12 가Ж😀 \x07!"
+    assert char_classes(text) == [char_class(c) for c in text] == char_classes(text)
 
 
 def test_multiword_tokens_become_words():

@@ -18,10 +18,12 @@ network read characters it never saw in training (Hangul, Cyrillic, emoji) by wh
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -33,6 +35,22 @@ from textrnn.segment_data import INSIDE, MWT, MWT_SENTENCE, SENTENCE
 TASK = "segment"
 LABELS = ("inside", "token", "sentence", "mwt", "mwt_sentence")
 CLASSES = 8
+
+
+_CLASSES: dict[str, int] = {}   # character → its class, remembered (a text repeats few distinct characters)
+
+
+def char_classes(text: str) -> list[int]:
+    """char_class of each character of `text`."""
+    known = _CLASSES
+    out = [known.get(c, -1) for c in text]
+    if -1 in out:
+        for k, c in enumerate(text):
+            if out[k] < 0:
+                out[k] = char_class(c)
+                if len(known) < 100_000:
+                    known[c] = out[k]
+    return out
 
 
 def char_class(c: str) -> int:
@@ -118,27 +136,32 @@ def separates(c: str) -> bool:
     return c.isspace() or unicodedata.category(c) == "Cc"
 
 
-def spans(text: str, labels: list[int]) -> list[list[tuple[int, int, bool]]]:
-    """Labels per character → sentences, each a list of tokens (start, end, is multiword). A space
-    or a control character always ends a token; a sentence ends at a sentence label (and the
-    text's end)."""
-    sentences, tokens, start = [], [], None
-    for i, (c, lab) in enumerate(zip(text, labels)):
-        if separates(c):
-            if start is not None:
-                tokens.append((start, i, False))
-                start = None
-            continue
-        if start is None:
-            start = i
-        if lab != INSIDE:
+# a run of characters between separators: spaces (exactly what str.isspace calls one) and control characters (Cc)
+RUN = re.compile(r"[^\s\x00-\x1f\x7f-\x9f]+")
+
+
+def spans(text: str, labels) -> list[list[tuple[int, int, bool]]]:
+    """Labels per character (a list or an array) → sentences, each a list of tokens (start, end,
+    is multiword). A space or a control character always ends a token; a sentence ends at a
+    sentence label (and the text's end). The work is per token, not per character: runs between
+    separators come from a regular expression, the labels that end a token from numpy."""
+    marks = np.flatnonzero(np.asarray(labels, dtype=np.int64) != INSIDE)      # characters that end a token
+    labs = np.asarray(labels, dtype=np.int64)[marks].tolist()
+    marks = marks.tolist()
+    sentences, tokens, j = [], [], 0
+    for run in RUN.finditer(text):
+        start, end = run.span()
+        while j < len(marks) and marks[j] < start:   # a label on a separator means nothing
+            j += 1
+        while j < len(marks) and marks[j] < end:
+            i, lab = marks[j], labs[j]
             tokens.append((start, i + 1, lab in (MWT, MWT_SENTENCE)))
-            start = None
             if lab in (SENTENCE, MWT_SENTENCE):
                 sentences.append(tokens)
                 tokens = []
-    if start is not None:
-        tokens.append((start, len(text), False))
+            start, j = i + 1, j + 1
+        if start < end:
+            tokens.append((start, end, False))
     if tokens:
         sentences.append(tokens)
     return sentences
@@ -203,17 +226,17 @@ class Predictor:
 
     def encode(self, text: str) -> tuple[list[int], list[int]]:
         ids = [self.tokenizer.index.get(c, self.tokenizer.unk_id) for c in text]
-        return ids, [char_class(c) for c in text]
+        return ids, char_classes(text)
 
     @torch.inference_mode()
-    def labels(self, texts: list[str], batch_size: int = 32) -> list[list[int]]:
+    def labels(self, texts: list[str], batch_size: int = 64) -> list[np.ndarray]:
         """A label per character of each text, read in windows of max_len characters (cut at a
         space where there is one), windows of similar length batched together."""
         from textrnn.data import pad_batch
         from textrnn.runtime import map_batches
 
         pieces = [(i, s, e) for i, t in enumerate(texts) for s, e in windows(t, self.config.max_len)]
-        out = [[INSIDE] * len(t) for t in texts]
+        out = [np.full(len(t), INSIDE, dtype=np.int64) for t in texts]
         order = sorted(range(len(pieces)), key=lambda k: pieces[k][2] - pieces[k][1])
         batches = [order[b: b + batch_size] for b in range(0, len(order), batch_size)]
 
@@ -222,7 +245,7 @@ class Predictor:
             ids, lengths = pad_batch([e[0] for e in enc])
             classes, _ = pad_batch([e[1] for e in enc])
             logits, _ = self.runner(ids, classes, lengths)                   # (B, T, 5)
-            return logits.argmax(-1).tolist()
+            return logits.argmax(-1).numpy()                                  # (B, T)
 
         for idx, best in zip(batches, map_batches(run, batches)):          # side by side on torch's threads
             for k, row in zip(idx, best):
@@ -230,18 +253,22 @@ class Predictor:
                 out[i][s:e] = row[: e - s]
         return out
 
-    def segment(self, texts: list[str], batch_size: int = 32) -> list[list[dict]]:
+    def segment(self, texts: list[str], batch_size: int = 64) -> list[list[dict]]:
         """For each text: its sentences, each {"text", "start", "end", "tokens": [{"text", "start",
         "end", "words": [...]}]}; offsets index the text as given."""
+        from textrnn.runtime import paused_gc
+
         out = []
-        for text, labels in zip(texts, self.labels(texts, batch_size)):
-            sents = []
-            for toks in spans(text, labels):
-                tokens = [{"text": text[s:e], "start": s, "end": e,
-                           "words": self.expander.words(text[s:e]) if mwt else [text[s:e]]} for s, e, mwt in toks]
-                sents.append({"text": text[toks[0][0]: toks[-1][1]], "start": toks[0][0], "end": toks[-1][1],
-                              "tokens": tokens})
-            out.append(sents)
+        labels_of_texts = self.labels(texts, batch_size)
+        with paused_gc():
+            for text, labels in zip(texts, labels_of_texts):
+                sents = []
+                for toks in spans(text, labels):
+                    tokens = [{"text": text[s:e], "start": s, "end": e,
+                               "words": self.expander.words(text[s:e]) if mwt else [text[s:e]]} for s, e, mwt in toks]
+                    sents.append({"text": text[toks[0][0]: toks[-1][1]], "start": toks[0][0], "end": toks[-1][1],
+                                  "tokens": tokens})
+                out.append(sents)
         return out
 
     def save(self, directory, metrics: dict | None = None, half: bool = False, int8: bool = False):
