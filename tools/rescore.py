@@ -1,6 +1,7 @@
 """Change how a trained model predicts (not what it learned), and score its dev and test splits again.
 
     TEXTRNN_CORPORA=../shared/corpora python tools/rescore.py sentiment --set model.precision=bf16
+    python tools/rescore.py --table sentiment spam ...     # what the rescorings changed, as a table
 
 For prediction-time keys of a model's config (a classifier's `precision`, `reading`, `max_len`,
 `chunk_len`; a tagger's or segmenter's `precision`): the keys given with --set are written into the bundle's config.json, its dev and
@@ -37,9 +38,15 @@ def main() -> None:
     from textrnn.train_data import score_splits
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("model", help="a shipped model name or a model directory")
+    ap.add_argument("model", nargs="+", help="a shipped model name or a model directory (several with --table)")
     ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="model.KEY=VALUE")
+    ap.add_argument("--table", action="store_true", help="print the models' recorded rescorings as a markdown table")
     args = ap.parse_args()
+    if args.table:
+        return print_table(args.model)
+    if len(args.model) > 1:
+        raise SystemExit("error: one model at a time (several only with --table)")
+    args.model = args.model[0]
 
     directory = resolve_model(args.model)
     config, metrics = read_config(directory), read_metrics(directory)
@@ -77,6 +84,24 @@ def main() -> None:
     except ConfigError as e:
         raise SystemExit(f"error: {e.message}" + (f"\nhint: {e.hint}" if e.hint else "")) from None
     print(json.dumps({split: scores[split].get(metrics.get("headline")) for split in ("dev", "test") if split in scores}))
+
+
+
+def print_table(models: list[str]) -> None:
+    """Each model's headline dev and test score before and after its last rescoring, and the change."""
+    from textrnn.bundle import read_metrics, resolve_model
+
+    print("| model | headline | changed | dev before | dev after | test before | test after | command |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name in models:
+        m = read_metrics(resolve_model(name))
+        r = m.get("rescored")
+        if r is None:
+            raise SystemExit(f"error: {name} has not been rescored (no \"rescored\" in its metrics.json)")
+        h = m["headline"]
+        cells = [f"{100 * r['before'][s]:.2f} | {100 * m[s][h]:.2f}" for s in ("dev", "test")]
+        changed = ", ".join(f"{k}: {a} → {b}" for k, (a, b) in r["changes"].items())
+        print(f"| `{name}` | {h} | {changed} | {cells[0]} | {cells[1]} | `{r['command']}` ({r['date']}) |")
 
 
 if __name__ == "__main__":

@@ -114,7 +114,7 @@ def tokenize(
     model: str = typer.Option("segmenter", "--model", "-m", help="A segmenter: the shipped `segmenter` or a model directory."),
     format: TokFormat = typer.Option(TokFormat.text, "--format", "-f",
                                      help="text: tokens apart by spaces, sentences by a tab; jsonl (with offsets); conllu."),
-    batch_size: int = typer.Option(32, "--batch-size", min=1, max=MAX_BATCH, help="Windows of text per forward pass."),
+    batch_size: int = typer.Option(64, "--batch-size", min=1, max=MAX_BATCH, help="Windows of text per forward pass."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout."),
     force: bool = typer.Option(False, "--force", help="Overwrite --output if it exists."),
 ):

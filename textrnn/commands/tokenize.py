@@ -51,7 +51,7 @@ def format_record(fmt: str, text: str, sentences: list[dict], lineno: int) -> st
     return head + "".join(conllu_block(s, text) for s in sentences)
 
 
-def tokenize_files(files: list[str], model: str = "segmenter", fmt: str = "text", batch_size: int = 32,
+def tokenize_files(files: list[str], model: str = "segmenter", fmt: str = "text", batch_size: int = 64,
                    output: Path | None = None, force: bool = False) -> None:
     import textrnn
     from textrnn.commands.output import open_output
