@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from textrnn.encoder import Encoder, EncoderConfig, reverse_within
+from textrnn.encoder import Encoder, EncoderConfig, padded_directions, reverse_within
 from textrnn.errors import ConfigError
 
 CASES = list(itertools.product(["rnn", "gru", "lstm"], [1, 2], [False, True]))
@@ -148,3 +148,33 @@ def test_one_step_path_gives_the_same_numbers_and_restores_onednn():
             steps.append(out)
     assert torch.allclose(torch.cat(steps, 1), full, atol=1e-6)
     assert torch.backends.mkldnn.enabled
+
+
+@pytest.mark.parametrize("cell, layers, bidir", [(c, l, b) for c in ("rnn", "gru", "lstm") for l in (1, 2) for b in (False, True)])
+def test_padded_directions_equal_the_packed_run(cell, layers, bidir):
+    torch.manual_seed(0)
+    enc = Encoder(EncoderConfig(cell=cell, input_size=5, hidden_size=4, num_layers=layers, bidirectional=bidir)).eval()
+    x = torch.randn(4, 7, 5)
+    lengths = torch.tensor([7, 3, 5, 1])
+    with torch.inference_mode():
+        packed, _ = enc(x, lengths)
+        fast = padded_directions(enc.rnn, x, lengths)
+    torch.testing.assert_close(fast, packed, atol=1e-6, rtol=1e-5)
+    assert bool((fast[1, 3:] == 0).all())            # zeros past each sequence's end, as packing gives
+
+
+def test_outputs_only_takes_the_padded_path_in_bfloat16_at_prediction_only():
+    torch.manual_seed(0)
+    enc = Encoder(EncoderConfig(cell="lstm", input_size=5, hidden_size=4, bidirectional=True))
+    x, lengths = torch.randn(3, 6, 5), torch.tensor([6, 2, 4])
+    fast = Encoder(enc.config).to(torch.bfloat16).eval()
+    fast.load_state_dict(enc.state_dict())
+    with torch.inference_mode():
+        out, state = fast(x.bfloat16(), lengths, outputs_only=True)
+        assert state is None                                 # the padded path: no final state
+        exact, _ = enc.eval()(x, lengths)
+        torch.testing.assert_close(out.float(), exact, atol=0.03, rtol=0.03)
+        assert fast(x.bfloat16(), lengths)[1] is not None    # without outputs_only: packed, with its state
+        assert enc(x, lengths, outputs_only=True)[1] is not None   # fp32: packed
+    enc.train()
+    assert enc(x, lengths, outputs_only=True)[1] is not None       # training: packed

@@ -41,8 +41,9 @@ class PaddedEncoder(nn.Module):
         self.rnn = encoder.rnn
         self.config = encoder.config
 
-    def forward(self, x, lengths, state=None):
-        """x (B, T, I), lengths (B,) → outputs (B, T, D·K) with zeros at padded steps, final state."""
+    def forward(self, x, lengths, state=None, outputs_only: bool = False):
+        """x (B, T, I), lengths (B,) → outputs (B, T, D·K) with zeros at padded steps, final state
+        (`outputs_only` is the Encoder's: the exported graph is traced in fp32, where it changes nothing)."""
         out, state = self.rnn(x)
         mask = torch.arange(x.size(1)).unsqueeze(0) < lengths.unsqueeze(1)          # (B, T)
         return out * mask.unsqueeze(2).to(out.dtype), state  # the Encoder's contract; keeps `lengths` in the graph

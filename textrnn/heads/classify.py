@@ -96,7 +96,7 @@ class Classifier(nn.Module):
         if self.config.reading == "chunks" and x.size(1) > self.config.chunk_len:
             pooled = self.pool_chunks(x, lengths)                  # (B, D·K)
         else:
-            outputs, state = self.encoder(x, lengths)              # (B, T, D·K)
+            outputs, state = self.encoder(x, lengths, outputs_only=self.config.pooling != "last")   # (B, T, D·K)
             pooled = self.pool(outputs, state, lengths)            # (B, D·K)
         logits = self.output(self.dropout(pooled))                 # (B, C)
         loss = F.cross_entropy(logits, targets) if targets is not None else None
@@ -112,7 +112,7 @@ class Classifier(nn.Module):
         starts = torch.arange(N) * L                               # (N,)
         sizes = (lengths.unsqueeze(1) - starts).clamp(0, L).reshape(-1)   # (B·N,) real steps per chunk
         real = sizes > 0                                           # the empty chunks past a text's end are skipped
-        outputs, state = self.encoder(x[real], sizes[real])        # (R, L, D·K)
+        outputs, state = self.encoder(x[real], sizes[real], outputs_only=self.config.pooling != "last")  # (R, L, D·K)
         vectors = self.pool(outputs, state, sizes[real])           # (R, D·K)
         pooled = vectors.new_full((B * N, vectors.size(1)), float("-inf"))
         pooled[real] = vectors

@@ -121,7 +121,7 @@ class Segmenter(nn.Module):
         x = self.embedding(ids)                                              # (B, T, E)
         if self.classes is not None:
             x = torch.cat([x, self.classes(classes)], -1)                    # (B, T, E + 8)
-        h, _ = self.encoder(self.dropout(x), lengths)                        # (B, T, D·K)
+        h, _ = self.encoder(self.dropout(x), lengths, outputs_only=True)     # (B, T, D·K)
         logits = self.out(self.dropout(h))                                   # (B, T, 5)
         loss = None
         if targets is not None:

@@ -142,7 +142,7 @@ class Tagger(nn.Module):
         if lm is not None:
             x = torch.cat([x, lm], 2)                              # (B, T, E+F+S+2H)
         x = self.dropout(x)
-        outputs, _ = self.encoder(x, lengths)                      # (B, T, D·K)
+        outputs, _ = self.encoder(x, lengths, outputs_only=True)   # (B, T, D·K)
         emissions = self.output(self.dropout(outputs))             # (B, T, C)
         if targets is None:
             return emissions, None
