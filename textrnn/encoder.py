@@ -124,8 +124,9 @@ def one_step_kernels():
 def padded_directions(rnn: nn.Module, x, lengths):
     """The outputs (B, T, D·K) of a fused torch RNN, GRU or LSTM on padded sequences, without packing:
     one kernel call per layer and direction over the whole padded batch. For bfloat16 this is the
-    path oneDNN runs fastest; measured on this machine it took 1.6× to 2.9× less time than the packed
-    run (docs/BENCHMARKS.md, "Precision and threads at prediction time").
+    path oneDNN runs fastest: on the shipped networks' encoders it took 1.25× to 1.74× less time than
+    the packed bfloat16 run, and 1.84× to 2.28× less than the packed fp32 one (docs/BENCHMARKS.md,
+    "Precision and threads at prediction time").
 
     Each sequence's real steps come first, so a forward run's outputs there are exact: the padding
     is read only after them. The backward direction reads each sequence reversed within its own
