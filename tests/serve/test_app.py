@@ -185,3 +185,13 @@ def test_a_full_queue_is_503_with_retry_after_and_a_slow_request_504():
         body = _error(c.post("/v1/classify", json={"text": "a fine film"}), 504, "longer than 0.001 s")
         assert "--timeout" in body["hint"]
         assert c.get("/health").status_code == 200
+
+
+def test_a_loaded_model_is_frozen_out_of_the_garbage_collectors_sight_with_its_segmenter(client):
+    import gc
+
+    from textrnn import raw_text
+
+    assert client.post("/v1/tag", json={"model": "ner", "text": "Angela Merkel met Emmanuel Macron in Paris."}).status_code == 200
+    assert gc.get_freeze_count() > 100_000     # torch's and the models' objects: full collections skip them
+    assert "segmenter" in raw_text._SHIPPED     # loaded with the tagger, before the heap was frozen
