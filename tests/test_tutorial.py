@@ -265,9 +265,11 @@ def invoke(cmd: Command, workdir: Path, pictures: Path):
     if flag:
         args = args + [flag]
     cwd, precision = os.getcwd(), os.environ.get("TEXTRNN_PRECISION")
-    os.chdir(workdir)                      # anything a command writes lands here, where the next command of
-    os.environ["TEXTRNN_PRECISION"] = "fp32"   # its section finds it (`train --out hello`, then `inspect step
-    try:                                       # hello/model`); fp32 on every CPU (see "Precision" above)
+    # anything a command writes lands in `workdir`, where the next command of its section finds it
+    # (`train --out hello`, then `inspect step hello/model`); fp32 on every CPU (see "Precision" above)
+    os.chdir(workdir)
+    os.environ["TEXTRNN_PRECISION"] = "fp32"
+    try:
         return CliRunner().invoke(app, args, input=stdin), shown, flag
     finally:
         os.chdir(cwd)

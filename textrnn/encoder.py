@@ -82,8 +82,8 @@ class Encoder(nn.Module):
         → outputs (B, T, D·K), final state (L·K, B, D) or (h, c).
 
         `outputs_only=True` says the caller ignores the final state (the taggers, the segmenter, a
-        classifier that pools over the outputs): a bfloat16 network predicting then takes the faster
-        padded path (`padded_directions`), and the state it returns is None."""
+        classifier that pools over the outputs): a bfloat16 network predicting then may take the faster
+        padded path (`padded_directions`), and then the state it returns is None."""
         if self.config.impl == "reference":
             return self.rnn(x, lengths, state=state)
         T = x.size(1)
@@ -93,7 +93,8 @@ class Encoder(nn.Module):
         # No packing when every sequence fills the batch: packing then costs 5–17 % for nothing.
         if lengths is None or bool((lengths == T).all()):
             return self.rnn(x, state)
-        if outputs_only and state is None and x.dtype == torch.bfloat16 and not self.training:
+        if outputs_only and state is None and x.dtype == torch.bfloat16 and not self.training \
+                and self.rnn.bias and not getattr(self.rnn, "proj_size", 0):
             return padded_directions(self.rnn, x, lengths), None
         packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
         outputs, state = self.rnn(packed, state)  # state comes back in the batch's own order
@@ -134,7 +135,8 @@ def padded_directions(rnn: nn.Module, x, lengths):
     with packing. The final state is not computed: a run over padding ends past the real last step.
     For prediction only (no dropout between layers)."""
     B, T, _ = x.shape
-    mask = (torch.arange(T).unsqueeze(0) < lengths.unsqueeze(1)).unsqueeze(2).to(x.dtype)   # (B, T, 1)
+    lengths = lengths.to(x.device)
+    mask = (torch.arange(T, device=x.device).unsqueeze(0) < lengths.unsqueeze(1)).unsqueeze(2).to(x.dtype)   # (B, T, 1)
     kernel = {"LSTM": torch.lstm, "GRU": torch.gru}.get(type(rnn).__name__) or \
         (torch.rnn_tanh if rnn.nonlinearity == "tanh" else torch.rnn_relu)
     inp = x

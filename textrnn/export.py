@@ -255,7 +255,7 @@ def check(predictor, path: Path, texts: list[str], batch_size: int = 32) -> floa
     with torch.inference_mode():
         for b in range(0, len(texts), batch_size):
             inputs, _ = example_inputs(predictor, texts[b: b + batch_size])
-            # eager torch as `textrnn classify/tag` runs it (packed sequences), not the masked graph
+            # eager torch as `textrnn classify/tag` runs an fp32 model (packed sequences), not the masked graph
             ref = single(predictor).model.float()(*inputs)[0] if graph is None else _eager_ensemble(predictor, inputs)
             out, _ = onnx_model(*inputs)
             worst = max(worst, float((ref - out).abs().max()))

@@ -87,14 +87,17 @@ def pick_segmenter(name: str, tagger):
         return textrnn.load(name, task="segment")
     if name == "auto" and tagger.config.words not in ("ud", "conll"):
         return None
-    if "segmenter" not in _SHIPPED:
+    from textrnn.runtime import requested
+
+    key = ("segmenter", requested())   # loaded again if TEXTRNN_PRECISION changes
+    if key not in _SHIPPED:
         if name == "auto" and "segmenter" not in shipped_models():
             return None
-        _SHIPPED["segmenter"] = textrnn.load("segmenter", task="segment")   # two threads may both load: harmless
-    return _SHIPPED["segmenter"]
+        _SHIPPED[key] = textrnn.load("segmenter", task="segment")   # two threads may both load: harmless
+    return _SHIPPED[key]
 
 
-_SHIPPED: dict = {}   # the shipped segmenter, once loaded (it does not change while we run)
+_SHIPPED: dict = {}   # the shipped segmenter by TEXTRNN_PRECISION, once loaded (it does not change while we run)
 
 
 def segment_lines(segmenter, tagger, texts: list[str]):

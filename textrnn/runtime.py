@@ -1,10 +1,11 @@
 """The numeric precision a loaded model predicts in: fp32, or bfloat16 where the CPU does it natively.
 
 bfloat16 keeps float32's 8-bit exponent and cuts the mantissa to 7 bits, so a network's activations
-keep their range and lose only digits far below what moves a classifier's argmax. On a CPU with
-native bfloat16 arithmetic (AVX512-BF16 on AMD Zen 4 and Intel Cooper Lake on, AMX on Sapphire
-Rapids) torch's oneDNN kernels run the LSTM's matrix products in it at up to twice the rate of fp32;
-on other CPUs bfloat16 is emulated and slower, so it is never chosen there.
+keep their range and lose only low digits: a label flips rarely (on the shipped models' dev sets, at
+most one text or entity in several thousand). On a CPU with native bfloat16 arithmetic (AVX512-BF16:
+AMD Zen 4, Intel Cooper Lake; AMX: Intel Sapphire Rapids and later Xeons) torch's oneDNN kernels run
+the LSTM's matrix products in it faster than in fp32; elsewhere bfloat16 is emulated and slower, so
+it is never chosen there.
 
 Who decides:
 - the model: its config's `precision` ("fp32" | "bf16") says in which it was measured to give the
@@ -13,12 +14,15 @@ Who decides:
   bfloat16, else fp32) | fp32 (always; e.g. to compare with an exported ONNX file) | bf16 (always).
 
 The fp32 network stays what `predictor.model` is (training, export, `inspect` and the reference
-cells read it); a bfloat16 copy is made once at load and only predictions run it.
+cells read it); a bfloat16 copy is made once, when the predictor is made, and only predictions run
+it (`predictor.runner`). Change the fp32 weights of a loaded predictor (load_state_dict, more
+training) and its predictions keep the old ones: load the model again, or set
+`predictor.runner = prediction_model(predictor.model, predictor.precision)`.
 
 Threads: a recurrent network's matrix products are small (a batch of 64 × 160 units per step), and
 splitting each one across cores gains little; running whole batches side by side, each on one
-core, gains almost the core count (`map_batches`; measured in docs/BENCHMARKS.md). The server's
-batcher does the same with its own pool (serve/batching.py).
+core, gains more (`map_batches`: 1.22× to 1.45× in fp32 on this machine's 2 cores, measured in
+docs/BENCHMARKS.md). The server's batcher does the same with its own pool (serve/batching.py).
 """
 
 from __future__ import annotations
@@ -30,8 +34,8 @@ import threading
 from textrnn.errors import ConfigError
 
 ENV = "TEXTRNN_PRECISION"
-PRECISIONS = ("fp32", "bf16")      # what a model can ask for
-CHOICES = ("auto", *PRECISIONS)    # what a user can ask for
+MODEL_PRECISIONS = ("fp32", "bf16")      # what a model can ask for (`model.precision`)
+CHOICES = ("auto", *MODEL_PRECISIONS)    # what a user can ask for (TEXTRNN_PRECISION)
 
 
 def native_bf16() -> bool:
@@ -45,21 +49,37 @@ def native_bf16() -> bool:
         return False
 
 
-def resolve(model_precision: str) -> str:
-    """The precision predictions run in, from the model's choice and `TEXTRNN_PRECISION`."""
+def requested() -> str:
+    """What TEXTRNN_PRECISION asks for (auto when unset or empty); a bad value is a ConfigError."""
     asked = os.environ.get(ENV, "").strip().lower() or "auto"
     if asked not in CHOICES:
         raise ConfigError(f"{ENV}={os.environ[ENV]!r} is not a precision; choose one of: {', '.join(CHOICES)}",
                           hint=f"unset {ENV} for the default (auto: the model's choice where the CPU has native bfloat16)")
+    return asked
+
+
+def resolve(model_precision: str) -> str:
+    """The precision predictions run in, from the model's choice and `TEXTRNN_PRECISION`."""
+    asked = requested()
     if asked != "auto":
         return asked
     return model_precision if model_precision == "fp32" or native_bf16() else "fp32"
 
 
+# oneDNN compiles a kernel for each input shape it meets and keeps up to this many (its default is
+# 1,024). With bfloat16 every batch shape (texts × steps) is a new one: predicting 3,000 batches of
+# random shapes grew a process from 255 to 537 MB with the default, and to 357 MB with 128, at the
+# same speed on SST-2 (a server meets many shapes; the soak in docs/BENCHMARKS.md "Serving").
+ONEDNN_CACHE = "128"
+
+
 def prediction_model(model, precision: str):
-    """The network predictions run: `model` itself for fp32, else a bfloat16 copy of it (eval mode)."""
+    """The network predictions run: `model` itself for fp32, else a bfloat16 copy of it (eval mode).
+    The first bfloat16 copy also bounds oneDNN's kernel cache (ONEDNN_CACHE), unless the user set
+    ONEDNN_PRIMITIVE_CACHE_CAPACITY: oneDNN reads it when it first runs."""
     if precision == "fp32":
         return model
+    os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", ONEDNN_CACHE)
     import copy
 
     import torch
@@ -73,7 +93,10 @@ _THREADS_LOCK = threading.Lock()   # torch's thread count is process-wide: one p
 def map_batches(fn, batches: list, threads: int | None = None) -> list:
     """[fn(b) for b in batches], `threads` batches at once (default: torch's thread count), each on
     one intra-op thread, in inference mode; torch's thread count is restored afterwards. One batch,
-    or one thread, runs in the calling thread as it is."""
+    or one thread, runs in the calling thread as it is. The pool's threads do not inherit the
+    caller's thread-local torch modes other than inference mode (autocast, no_grad): `fn` sets what
+    it needs. torch's thread count is process-wide, so one map runs at a time (a lock): while it
+    runs, other threads' torch calls run on one thread too."""
     import torch
 
     threads = min(threads or torch.get_num_threads(), len(batches))
@@ -89,10 +112,14 @@ def map_batches(fn, batches: list, threads: int | None = None) -> list:
     with _THREADS_LOCK:
         before = torch.get_num_threads()
         torch.set_num_threads(1)
+        pool = ThreadPoolExecutor(threads, thread_name_prefix="textrnn-batch")
         try:
-            with ThreadPoolExecutor(threads, thread_name_prefix="textrnn-batch") as pool:
-                return list(pool.map(run, batches))
+            return list(pool.map(run, batches))
+        except BaseException:            # Ctrl-C or an error: drop the batches not started
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
         finally:
+            pool.shutdown(wait=True)
             torch.set_num_threads(before)
 
 

@@ -56,6 +56,8 @@ def main() -> None:
         if not key.startswith("model.") or key[len("model."):] not in PREDICTION_KEYS.get(task, ()):
             raise SystemExit(f"error: --set {o}: only a {task} model's prediction-time keys can change without "
                              f"training: {', '.join('model.' + k for k in PREDICTION_KEYS.get(task, ())) or 'none'}")
+    if "ensemble" in config:
+        raise SystemExit(f"error: {directory} is an ensemble: its members have their own configs; rescore a single model")
     if "config" not in metrics:
         raise SystemExit(f"error: {directory}/metrics.json does not record the training config: its splits are unknown")
     model_config = apply_overrides({"model": dict(config["model"])}, args.overrides)["model"]
@@ -72,6 +74,11 @@ def main() -> None:
             import textrnn
 
             predictor = textrnn.load(tmp)
+            asked = model_config.get("precision", "fp32")
+            if getattr(predictor, "precision", asked) != asked:
+                raise SystemExit(f"error: the model asks for {asked} but would predict in {predictor.precision} here "
+                                 "(this CPU has no native bfloat16, or TEXTRNN_PRECISION says otherwise): the scores "
+                                 f"would not be {asked}'s. Run it where it predicts in {asked}, or with TEXTRNN_PRECISION={asked}")
             print(f"{args.model}: scoring as it now predicts ({getattr(predictor, 'precision', 'fp32')}; "
                   f"changes {changes or 'none'})", file=sys.stderr)
             scores = score_splits(head, run, predictor, None,
@@ -79,12 +86,12 @@ def main() -> None:
             before = {split: metrics[split].get(metrics.get("headline")) for split in ("dev", "test") if split in metrics}
             metrics.update(scores)
             metrics["rescored"] = {"date": time.strftime("%Y-%m-%d"), "changes": changes, "before": before,
+                                   "precision": getattr(predictor, "precision", "fp32"),
                                    "command": "python tools/rescore.py " + shlex.join(sys.argv[1:])}
             (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     except ConfigError as e:
         raise SystemExit(f"error: {e.message}" + (f"\nhint: {e.hint}" if e.hint else "")) from None
     print(json.dumps({split: scores[split].get(metrics.get("headline")) for split in ("dev", "test") if split in scores}))
-
 
 
 def print_table(models: list[str]) -> None:
@@ -99,7 +106,8 @@ def print_table(models: list[str]) -> None:
         if r is None:
             raise SystemExit(f"error: {name} has not been rescored (no \"rescored\" in its metrics.json)")
         h = m["headline"]
-        cells = [f"{100 * r['before'][s]:.2f} | {100 * m[s][h]:.2f}" for s in ("dev", "test")]
+        cells = [f"{100 * r['before'][s]:.2f} | {100 * m[s][h]:.2f}" if s in r["before"] else "— | —"
+                 for s in ("dev", "test")]
         changed = ", ".join(f"{k}: {a} → {b}" for k, (a, b) in r["changes"].items())
         print(f"| `{name}` | {h} | {changed} | {cells[0]} | {cells[1]} | `{r['command']}` ({r['date']}) |")
 

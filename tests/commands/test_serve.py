@@ -39,6 +39,11 @@ def test_bad_port_and_workers():
         _fails(["--port", str(s.getsockname()[1])], "is in use", "--port")
 
 
+def test_a_bad_precision_in_the_environment_stops_it_before_it_listens(monkeypatch):
+    monkeypatch.setenv("TEXTRNN_PRECISION", "half")
+    _fails(["--models", "sentiment"], "TEXTRNN_PRECISION='half' is not a precision", "auto, fp32, bf16")
+
+
 def test_several_workers_serve():
     from tests.serve.conftest import free_port
 

@@ -47,7 +47,10 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers
 
     check_size("--port", port, 1, 65535)
     check_size("--workers", workers, 1, 64)
+    from textrnn.runtime import requested
+
     Registry(settings.models)                     # every model's config read now: a wrong one stops us here
+    requested()                                   # and a bad TEXTRNN_PRECISION, before any request meets it
     check_port(host, port)
     if host not in LOOPBACK:
         print(f"note: listening on {host}: anyone who can reach this machine on port {port} can use the models",

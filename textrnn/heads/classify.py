@@ -59,14 +59,14 @@ class ClassifierConfig:
 
     def __post_init__(self):
         from textrnn.run_config import MAX_LAYERS, MAX_WIDTH, check_ranges
-        from textrnn.runtime import PRECISIONS
+        from textrnn.runtime import MODEL_PRECISIONS
 
         check_ranges(self, "model", {"vocab_size": (1, None), "embedding_dim": (1, MAX_WIDTH),
                                      "hidden_size": (1, MAX_WIDTH), "num_layers": (1, MAX_LAYERS),
                                      "dropout": (0.0, 0.95), "rnn_dropout": (0.0, 0.95)})
         choose("pooling", self.pooling, POOLINGS)
         choose("reading", self.reading, READINGS)
-        choose("precision", self.precision, PRECISIONS)
+        choose("precision", self.precision, MODEL_PRECISIONS)
         if self.max_len < 2 or self.chunk_len < 1:
             raise ConfigError(f"model.max_len must be at least 2 and chunk_len at least 1, got {self.max_len}, {self.chunk_len}")
         if len(self.labels) < 2:

@@ -92,14 +92,14 @@ class SegmenterConfig:
 
     def __post_init__(self):
         from textrnn.run_config import MAX_LAYERS, MAX_WIDTH, check_ranges
-        from textrnn.runtime import PRECISIONS
+        from textrnn.runtime import MODEL_PRECISIONS
 
         check_ranges(self, "model", {"vocab_size": (1, None), "embedding_dim": (1, MAX_WIDTH),
                                      "class_dim": (0, MAX_WIDTH), "hidden_size": (1, MAX_WIDTH),
                                      "num_layers": (1, MAX_LAYERS), "max_len": (16, 100_000),
                                      "dropout": (0.0, 0.95), "rnn_dropout": (0.0, 0.95)})
         choose("cell", self.cell, ("rnn", "gru", "lstm"))
-        choose("precision", self.precision, PRECISIONS)
+        choose("precision", self.precision, MODEL_PRECISIONS)
 
     def encoder_config(self) -> EncoderConfig:
         return EncoderConfig(cell=self.cell, input_size=self.embedding_dim + self.class_dim,
@@ -279,7 +279,6 @@ class Predictor:
     @classmethod
     def from_bundle(cls, directory: Path, config: dict):
         from textrnn.bundle import load_model
-
         from textrnn.runtime import resolve
 
         model, tokenizer, metrics = load_model(directory, config, SegmenterConfig, Segmenter)

@@ -79,7 +79,7 @@ class TaggerConfig:
 
     def __post_init__(self):
         from textrnn.run_config import MAX_LAYERS, MAX_WIDTH, check_ranges
-        from textrnn.runtime import PRECISIONS
+        from textrnn.runtime import MODEL_PRECISIONS
 
         check_ranges(self, "model", {"vocab_size": (1, None), "word_dim": (1, MAX_WIDTH), "char_dim": (1, MAX_WIDTH),
                                      "char_filters": (0, MAX_WIDTH), "char_width": (1, 15), "max_word_chars": (1, 256),
@@ -90,7 +90,7 @@ class TaggerConfig:
         choose("words", self.words, WORD_STYLES)
         choose("scheme", self.scheme, ("bio", "none"))
         choose("char encoder", self.char_encoder, CHAR_ENCODERS)
-        choose("precision", self.precision, PRECISIONS)
+        choose("precision", self.precision, MODEL_PRECISIONS)
         choose("char split", self.char_split, CHAR_SPLITS)
         if self.char_encoder == "bilstm" and self.char_filters % 2:
             raise ConfigError(f"model.char_filters must be even with a character BiLSTM (half each way), "
@@ -356,7 +356,6 @@ class Predictor(Tags):
     @classmethod
     def from_bundle(cls, directory: Path, config: dict):
         from textrnn.bundle import load_model
-
         from textrnn.runtime import resolve
 
         if "ensemble" in config:
