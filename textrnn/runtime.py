@@ -87,6 +87,13 @@ def prediction_model(model, precision: str):
     return copy.deepcopy(model).to(torch.bfloat16).eval()
 
 
+def longest_first(order: list[int], batch_size: int) -> list[list[int]]:
+    """`order` (indices sorted by length, shortest first) cut into batches, the longest batch first:
+    run side by side on threads, the longest work starts first and the threads finish together
+    (the longest-processing-time-first rule), rather than one thread ending alone on the longest."""
+    return [order[b: b + batch_size] for b in range(0, len(order), batch_size)][::-1]
+
+
 _THREADS_LOCK = threading.Lock()   # torch's thread count is process-wide: one parallel map at a time
 
 

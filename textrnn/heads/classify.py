@@ -183,11 +183,11 @@ class Predictor(Predicts):
     def probabilities(self, texts: list[str], batch_size: int = 64) -> torch.Tensor:
         """(N, C) class probabilities, batched by length, the batches run side by side on torch's threads
         (runtime.map_batches); order follows `texts`."""
-        from textrnn.runtime import map_batches
+        from textrnn.runtime import longest_first, map_batches
 
         seqs = self.encode(texts)
         order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))
-        batches = [order[b: b + batch_size] for b in range(0, len(order), batch_size)]
+        batches = longest_first(order, batch_size)
 
         def run(idx):
             ids, lengths = pad_batch([seqs[i] for i in idx], self.tokenizer.pad_id)

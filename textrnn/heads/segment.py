@@ -233,12 +233,12 @@ class Predictor:
         """A label per character of each text, read in windows of max_len characters (cut at a
         space where there is one), windows of similar length batched together."""
         from textrnn.data import pad_batch
-        from textrnn.runtime import map_batches
+        from textrnn.runtime import longest_first, map_batches
 
         pieces = [(i, s, e) for i, t in enumerate(texts) for s, e in windows(t, self.config.max_len)]
         out = [np.full(len(t), INSIDE, dtype=np.int64) for t in texts]
         order = sorted(range(len(pieces)), key=lambda k: pieces[k][2] - pieces[k][1])
-        batches = [order[b: b + batch_size] for b in range(0, len(order), batch_size)]
+        batches = longest_first(order, batch_size)
 
         def run(idx):
             enc = [self.encode(texts[pieces[k][0]][pieces[k][1]: pieces[k][2]]) for k in idx]

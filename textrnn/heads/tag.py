@@ -260,13 +260,13 @@ class Tags:
     @torch.inference_mode()
     def tag_tokens(self, sentences: list[list[str]], batch_size: int = 64) -> list[list[str]]:
         """Tags for each sentence of tokens; long sentences are tagged in pieces of `max_len`."""
-        from textrnn.runtime import map_batches
+        from textrnn.runtime import longest_first, map_batches
 
         m = self.config.max_len
         pieces = [(i, s[k: k + m]) for i, s in enumerate(sentences) for k in range(0, len(s), m)]
         self.split_long += sum(len(s) > m for s in sentences)
         order = sorted(range(len(pieces)), key=lambda j: len(pieces[j][1]))  # batches of similar length
-        batches = [order[b: b + batch_size] for b in range(0, len(order), batch_size)]
+        batches = longest_first(order, batch_size)
         tags: list[list[int]] = [[] for _ in pieces]
         # the batches run side by side on torch's threads (runtime.map_batches)
         for idx, rows in zip(batches, map_batches(lambda idx: self.decode_batch([pieces[j][1] for j in idx]), batches)):
