@@ -129,9 +129,9 @@ def tag_lines(segmenter, tagger, texts: list[str], batch_size: int = 64) -> list
     empty lists."""
     from textrnn.runtime import paused_gc
 
-    per_line = segment_lines(segmenter, tagger, texts)
-    tags = iter(tagger.tag_tokens([words for sents in per_line for words, _ in sents], batch_size))
-    with paused_gc():
+    with paused_gc():   # the whole of it: its token lists and records are most of the objects made
+        per_line = segment_lines(segmenter, tagger, texts)
+        tags = iter(tagger.tag_tokens([words for sents in per_line for words, _ in sents], batch_size))
         return [line_record(tagger, t, sents, [next(tags) for _ in sents]) for t, sents in zip(texts, per_line)]
 
 
@@ -155,12 +155,12 @@ def tag_raw(segmenter, tagger, texts: list[str], batch_size: int = 64) -> list[l
     "start", "end", "space_after", "words": [{"form", "upos"}]}]} (offsets index the text)."""
     from textrnn.runtime import paused_gc
 
-    segmented = segmenter.segment(texts)
-    sentences = [(text, s) for text, doc in zip(texts, segmented) for s in doc]
-    words = [[w for t in s["tokens"] for w in t["words"]] for _, s in sentences]
-    tags = tagger.tag_tokens(words, batch_size)
-    out, k = [], 0
-    with paused_gc():
+    with paused_gc():   # the whole of it: its token lists and records are most of the objects made
+        segmented = segmenter.segment(texts)
+        sentences = [(text, s) for text, doc in zip(texts, segmented) for s in doc]
+        words = [[w for t in s["tokens"] for w in t["words"]] for _, s in sentences]
+        tags = tagger.tag_tokens(words, batch_size)
+        out, k = [], 0
         for text, doc in zip(texts, segmented):
             mine = []
             for s in doc:

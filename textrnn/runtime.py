@@ -66,20 +66,10 @@ def resolve(model_precision: str) -> str:
     return model_precision if model_precision == "fp32" or native_bf16() else "fp32"
 
 
-# oneDNN compiles a kernel for each input shape it meets and keeps up to this many (its default is
-# 1,024). With bfloat16 every batch shape (texts × steps) is a new one: predicting 3,000 batches of
-# random shapes grew a process from 255 to 537 MB with the default, and to 357 MB with 128, at the
-# same speed on SST-2 (a server meets many shapes; the soak in docs/BENCHMARKS.md "Serving").
-ONEDNN_CACHE = "128"
-
-
 def prediction_model(model, precision: str):
-    """The network predictions run: `model` itself for fp32, else a bfloat16 copy of it (eval mode).
-    The first bfloat16 copy also bounds oneDNN's kernel cache (ONEDNN_CACHE), unless the user set
-    ONEDNN_PRIMITIVE_CACHE_CAPACITY: oneDNN reads it when it first runs."""
+    """The network predictions run: `model` itself for fp32, else a bfloat16 copy of it (eval mode)."""
     if precision == "fp32":
         return model
-    os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", ONEDNN_CACHE)
     import copy
 
     import torch
