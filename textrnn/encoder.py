@@ -122,9 +122,10 @@ def one_step_kernels():
         torch.backends.mkldnn.enabled = was
 
 
-# oneDNN compiles a kernel for each input shape it meets and keeps the last 1,024. Padding the steps
-# up to a multiple of this makes 16 times fewer shapes: fewer compilations, and a server that meets
-# every batch size and length keeps fewer of them in memory.
+# oneDNN compiles a kernel for each input shape it meets and keeps up to 1,024 of them, each with
+# its own memory. The padded path pads its steps up to a multiple of this, so it meets 16 times fewer
+# shapes, at the cost of a few extra padded steps per batch. Whether a long-running server's memory
+# then stays flat is measured by the soak in docs/BENCHMARKS.md ("Serving").
 STEP_BUCKET = 16
 
 
@@ -133,7 +134,7 @@ def padded_directions(rnn: nn.Module, x, lengths):
     one kernel call per layer and direction over the whole padded batch. For bfloat16 this is the
     path oneDNN runs fastest: on the shipped networks' encoders it took 1.25× to 1.74× less time than
     the packed bfloat16 run, and 1.84× to 2.28× less than the packed fp32 one (docs/BENCHMARKS.md,
-    "Precision and threads at prediction time").
+    "Precision and threads at prediction time"; measured before the steps were padded to STEP_BUCKET).
 
     Each sequence's real steps come first, so a forward run's outputs there are exact: the padding
     is read only after them. The backward direction reads each sequence reversed within its own

@@ -21,7 +21,7 @@ training) and its predictions keep the old ones: load the model again, or set
 
 Threads: a recurrent network's matrix products are small (a batch of 64 × 160 units per step), and
 splitting each one across cores gains little; running whole batches side by side, each on one
-core, gains more (`map_batches`: 1.22× to 1.45× in fp32 on this machine's 2 cores, measured in
+core, gains more (`map_batches`: 1.22× to 1.55× in fp32 on this machine's 2 cores, measured in
 docs/BENCHMARKS.md). The server's batcher does the same with its own pool (serve/batching.py).
 """
 
