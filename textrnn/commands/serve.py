@@ -40,6 +40,18 @@ def check_port(host: str, port: int) -> None:
                              hint="--host 127.0.0.1 serves this machine only; a port below 1024 needs root") from None
 
 
+def serving_precision() -> str:
+    """The server predicts in fp32 unless TEXTRNN_PRECISION says otherwise (it is checked here).
+    In bfloat16, oneDNN keeps a compiled kernel for every batch shape it meets, and a server meets
+    many: a 10-minute soak grew from 616 to 1,524 MB in bfloat16, and from 479 to 674 MB in fp32
+    (docs/BENCHMARKS.md, "Serving"). The worker processes inherit the setting."""
+    from textrnn.runtime import ENV, requested
+
+    if requested() == "auto":
+        os.environ[ENV] = "fp32"
+    return os.environ[ENV]
+
+
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     import uvicorn
 
@@ -47,10 +59,8 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers
 
     check_size("--port", port, 1, 65535)
     check_size("--workers", workers, 1, 64)
-    from textrnn.runtime import requested
-
     Registry(settings.models)                     # every model's config read now: a wrong one stops us here
-    requested()                                   # and a bad TEXTRNN_PRECISION, before any request meets it
+    serving_precision()                           # and a bad TEXTRNN_PRECISION, before any request meets it
     check_port(host, port)
     if host not in LOOPBACK:
         print(f"note: listening on {host}: anyone who can reach this machine on port {port} can use the models",
