@@ -59,14 +59,17 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers
 
     check_size("--port", port, 1, 65535)
     check_size("--workers", workers, 1, 64)
+    from textrnn.runtime import requested
+
     Registry(settings.models)                     # every model's config read now: a wrong one stops us here
-    serving_precision()                           # and a bad TEXTRNN_PRECISION, before any request meets it
+    requested()                                   # and a bad TEXTRNN_PRECISION, before any request meets it
     check_port(host, port)
     if host not in LOOPBACK:
         print(f"note: listening on {host}: anyone who can reach this machine on port {port} can use the models",
               file=sys.stderr)
     print(f"textrnn serve: {len(settings.models)} models ({', '.join(settings.models)}) on http://{host}:{port}/ "
           f"(the page), the API under /v1 (Ctrl-C stops)", file=sys.stderr)
+    serving_precision()
     if workers == 1:
         from textrnn.serve.app import create_app
 
