@@ -145,8 +145,9 @@ def spans(text: str, labels) -> list[list[tuple[int, int, bool]]]:
     is multiword). A space or a control character always ends a token; a sentence ends at a
     sentence label (and the text's end). The work is per token, not per character: runs between
     separators come from a regular expression, the labels that end a token from numpy."""
-    marks = np.flatnonzero(np.asarray(labels, dtype=np.int64) != INSIDE)      # characters that end a token
-    labs = np.asarray(labels, dtype=np.int64)[marks].tolist()
+    labels = np.asarray(labels, dtype=np.int64)
+    marks = np.flatnonzero(labels != INSIDE)                                  # characters that end a token
+    labs = labels[marks].tolist()
     marks = marks.tolist()
     sentences, tokens, j = [], [], 0
     for run in RUN.finditer(text):
