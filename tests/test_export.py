@@ -157,3 +157,16 @@ def test_a_classifier_reading_in_chunks_is_refused(tmp_path):
     with pytest.raises(InputError, match="does not support classifiers that read long texts in chunks"):
         export(Predictor(Classifier(cfg), tok), "x", tmp_path / "x.onnx")
     assert not (tmp_path / "x.onnx").exists()
+
+
+def test_a_classifier_with_an_ngram_bag_is_refused(tmp_path):
+    """Its n-gram rows are hashed before the network: the graph alone would score without them."""
+    from textrnn.errors import InputError
+    from textrnn.heads.classify import Classifier, ClassifierConfig, Predictor
+    from textrnn.tokenizer import train_tokenizer
+
+    tok = train_tokenizer("char", ["abc"])
+    cfg = ClassifierConfig(labels=("a", "b"), vocab_size=tok.vocab_size, bag_ngrams=2, bag_buckets=64)
+    with pytest.raises(InputError, match="does not support classifiers with an n-gram bag"):
+        export(Predictor(Classifier(cfg), tok), "x", tmp_path / "x.onnx")
+    assert not (tmp_path / "x.onnx").exists()

@@ -217,3 +217,16 @@ def test_hidden_states_one_direction():
         hidden_states(read(untrained_classifier("gru", bidirectional=False), "a fine film"), "backward")
     with pytest.raises(InputError, match="unknown direction"):
         hidden_states(read(p, "a fine film"), "sideways")
+
+
+def test_a_classifier_with_an_ngram_bag_is_read_with_its_bag():
+    """The probability inspect shows is the model's own, the bag's scores included."""
+    torch.manual_seed(0)
+    tk = WordTokenizer(SPECIALS + ["a", "fine", "film", "dull", "plot"], lowercase=True)
+    cfg = ClassifierConfig(labels=("neg", "pos"), vocab_size=tk.vocab_size, embedding_dim=6, hidden_size=5,
+                           bag_ngrams=2, bag_buckets=64)
+    p = Predictor(Classifier(cfg), tk)
+    with torch.no_grad():
+        p.model.bag.weight.normal_()
+    reading = read(p, "a fine film")
+    assert reading.probability == pytest.approx(max(p.predict(["a fine film"])[0]["scores"].values()), abs=1e-5)

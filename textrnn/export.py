@@ -123,6 +123,10 @@ def networks(predictor) -> list[nn.Module]:
         # would not be in it, and long texts would be read as one sequence
         raise InputError("ONNX export does not support classifiers that read long texts in chunks (model.reading = \"chunks\")",
                          hint="run it with torch (the default runtime)")
+    if getattr(single(predictor).config, "bag_ngrams", 0):
+        # the n-gram rows are hashed in Python (numpy) before the network; the graph would need them as an input
+        raise InputError("ONNX export does not support classifiers with an n-gram bag (model.bag_ngrams)",
+                         hint="run it with torch (the default runtime)")
     if getattr(single(predictor).config, "char_encoder", "cnn") == "bilstm":
         # packed sequences (one per distinct word, each its own length) do not trace into a graph
         raise InputError("ONNX export does not support taggers with a character BiLSTM (model.char_encoder = \"bilstm\")",

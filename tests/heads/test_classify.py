@@ -227,3 +227,41 @@ def test_long_texts_are_clipped_to_words_without_changing_the_ids(reading):
             for s in tok.encode(texts)]
     assert clipped == full
     assert sum(len(clip_words(t, m, reading == "head_tail")) < len(t) for t in texts) > 30   # it did clip
+
+
+def test_bag_of_ngrams_trains_saves_loads_and_reads_past_max_len(tmp_path):
+    """A classifier with an n-gram bag (the wide part): contract, and the bag reads `bag_len` tokens
+    while the encoder reads `max_len`."""
+    from textrnn.heads.classify import bag_rows
+    from textrnn.train import train
+
+    cfg = tiny_classify_config(epochs=3)
+    cfg["model"] |= {"bag_ngrams": 2, "bag_buckets": 4096, "bag_len": 64, "max_len": 4}
+    train(cfg, tmp_path / "run", quiet=True)
+    model = textrnn.load(tmp_path / "run" / "model")
+    assert model.model.bag.weight.abs().sum() > 0                         # it learned something
+    texts = ["a wonderful , moving film", "a dull mess " * 10, ""]
+    first = model.predict(texts)
+    second = textrnn.load(_resaved(model, tmp_path)).predict(texts)
+    assert first[2] is None and second[2] is None
+    for a, b in zip(first[:2], second[:2]):
+        assert a["label"] == b["label"] and a["probability"] == pytest.approx(b["probability"], abs=1e-6)
+    ids, bags = model.read(["a dull mess " * 10])
+    assert len(ids[0]) == 4 and len(bags[0]) == 30                      # the bag reads past the encoder's 4 tokens
+    assert bag_rows(model.config, bags, [0]).shape == (1, 6)            # a, dull, mess and three pairs: each once
+
+
+def _resaved(model, tmp_path):
+    model.save(tmp_path / "copy")
+    return tmp_path / "copy"
+
+
+def test_a_bag_model_needs_its_rows():
+    cfg = ClassifierConfig(labels=("a", "b"), vocab_size=20, embedding_dim=8, hidden_size=6, bag_ngrams=1, bag_buckets=64)
+    with pytest.raises(ValueError, match="n-gram bag"):
+        Classifier(cfg)(torch.tensor([[4, 5]]), torch.tensor([2]))
+
+
+def test_bad_bag_config():
+    with pytest.raises(ConfigError, match="bag_ngrams"):
+        ClassifierConfig(labels=("a", "b"), vocab_size=5, bag_ngrams=9)

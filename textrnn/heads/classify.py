@@ -16,6 +16,12 @@ Reading long texts (an e-mail may run to tens of thousands of characters), chose
   of one batch, each chunk pooled, and the chunk vectors max-pooled into one. A long text is read
   whole, and short sequences run faster on the CPU than one long one (the recurrence is sequential
   in T, the chunks are parallel in B).
+
+With `bag_ngrams` > 0 a bag of the text's n-grams (its first `bag_len` tokens, usually many more than
+the encoder reads) adds a learned score per n-gram to the logits: the wide part of a wide-and-deep
+model (textrnn/ngrams.py):
+
+    logits (B, C) = linear(pooled) + NgramBag(n-gram rows (B, M))
 """
 
 from __future__ import annotations
@@ -56,6 +62,9 @@ class ClassifierConfig:
     impl: str = "fused"            # fused (torch kernels) | reference (cells.py, for learning)
     precision: str = "fp32"        # fp32 | bf16: predictions run in bfloat16 on CPUs that have it natively
                                    # (textrnn/runtime.py); training is not affected
+    bag_ngrams: int = 0            # 0: no bag; n: a learned score per 1..n-gram of tokens added to the logits
+    bag_buckets: int = 1 << 20     # rows of the bag's table (n-grams are hashed into them)
+    bag_len: int = 1024            # tokens of a text the bag reads (the encoder reads max_len)
 
     def __post_init__(self):
         from textrnn.run_config import MAX_LAYERS, MAX_WIDTH, check_ranges
@@ -63,7 +72,8 @@ class ClassifierConfig:
 
         check_ranges(self, "model", {"vocab_size": (1, None), "embedding_dim": (1, MAX_WIDTH),
                                      "hidden_size": (1, MAX_WIDTH), "num_layers": (1, MAX_LAYERS),
-                                     "dropout": (0.0, 0.95), "rnn_dropout": (0.0, 0.95)})
+                                     "dropout": (0.0, 0.95), "rnn_dropout": (0.0, 0.95), "bag_ngrams": (0, 4),
+                                     "bag_buckets": (1, 1 << 24), "bag_len": (1, None)})
         choose("pooling", self.pooling, POOLINGS)
         choose("reading", self.reading, READINGS)
         choose("precision", self.precision, MODEL_PRECISIONS)
@@ -89,9 +99,14 @@ class Classifier(nn.Module):
         if config.pooling == "attention":
             self.attention = nn.Linear(enc.output_size, 1)
         self.output = nn.Linear(enc.output_size, len(config.labels))
+        if config.bag_ngrams:
+            from textrnn.ngrams import NgramBag
 
-    def forward(self, ids, lengths, targets=None):
-        """ids (B, T), lengths (B,), targets (B,) or None → (logits (B, C), loss or None)."""
+            self.bag = NgramBag(config.bag_buckets, len(config.labels))
+
+    def forward(self, ids, lengths, targets=None, bag=None):
+        """ids (B, T), lengths (B,), targets (B,) or None, bag (B, M) n-gram rows (with `bag_ngrams`)
+        → (logits (B, C), loss or None)."""
         x = self.dropout(self.embedding(ids))                      # (B, T, E)
         if self.config.reading == "chunks" and x.size(1) > self.config.chunk_len:
             pooled = self.pool_chunks(x, lengths)                  # (B, D·K)
@@ -99,6 +114,11 @@ class Classifier(nn.Module):
             outputs, state = self.encoder(x, lengths, outputs_only=self.config.pooling != "last")   # (B, T, D·K)
             pooled = self.pool(outputs, state, lengths)            # (B, D·K)
         logits = self.output(self.dropout(pooled))                 # (B, C)
+        if self.config.bag_ngrams:
+            if bag is None:
+                raise ValueError("this classifier has an n-gram bag (model.bag_ngrams): pass its rows, "
+                                 "Predictor.read(texts) gives them")
+            logits = logits + self.bag(bag)                        # (B, C)
         loss = F.cross_entropy(logits, targets) if targets is not None else None
         return logits, loss
 
@@ -172,12 +192,22 @@ class Predictor(Predicts):
 
     def encode(self, texts: list[str]) -> list[list[int]]:
         """Texts → token ids, a long text cut to `max_len` tokens as `reading` says."""
-        m = self.config.max_len
-        ids = self.tokenizer.encode([clip_words(t, m, self.config.reading == "head_tail") for t in texts])
-        self.truncated += sum(len(s) > m for s in ids)
-        if self.config.reading == "head_tail":
-            return [s if len(s) <= m else s[: m // 2] + s[len(s) - (m - m // 2):] for s in ids]
-        return [s[:m] for s in ids]
+        return self.read(texts, bags=False)[0]
+
+    def read(self, texts: list[str], bags: bool = True):
+        """Texts → (token ids the encoder reads, each cut to `max_len` as `reading` says;
+        the token ids the bag reads, each text's first `bag_len`, or None without a bag)."""
+        c = self.config
+        m = c.max_len
+        with_bag = bags and c.bag_ngrams > 0
+        reach = max(m, c.bag_len) if with_bag else m
+        full = self.tokenizer.encode([clip_words(t, reach, c.reading == "head_tail") for t in texts])
+        self.truncated += sum(len(s) > m for s in full)
+        if c.reading == "head_tail":
+            ids = [s if len(s) <= m else s[: m // 2] + s[len(s) - (m - m // 2):] for s in full]
+        else:
+            ids = [s[:m] for s in full]
+        return ids, [s[: c.bag_len] for s in full] if with_bag else None
 
     @torch.inference_mode()
     def probabilities(self, texts: list[str], batch_size: int = 64) -> torch.Tensor:
@@ -185,13 +215,13 @@ class Predictor(Predicts):
         (runtime.map_batches); order follows `texts`."""
         from textrnn.runtime import longest_first, map_batches
 
-        seqs = self.encode(texts)
+        seqs, bags = self.read(texts)
         order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))
         batches = longest_first(order, batch_size)
 
         def run(idx):
             ids, lengths = pad_batch([seqs[i] for i in idx], self.tokenizer.pad_id)
-            logits, _ = self.runner(ids, lengths)
+            logits, _ = self.runner(ids, lengths, None, bag_rows(self.config, bags, idx))
             return logits.float().softmax(-1)                      # (b, C)
 
         probs = torch.empty(len(texts), len(self.labels))
@@ -331,17 +361,41 @@ def build(model_options: dict, examples, tokenizer) -> Predictor:
     return Predictor(Classifier(cfg, pad_id=tokenizer.pad_id), tokenizer)
 
 
-def encode_examples(predictor: Predictor, examples) -> list[tuple[list[int], int]]:
-    """[(label, text)] → [(token ids, label index)], done once before training."""
+def bag_rows(config: ClassifierConfig, bags, idx):
+    """The (b, M) padded n-gram rows of the bag token ids `bags[i]` for i in `idx`; None without a bag."""
+    if bags is None:
+        return None
+    from textrnn.ngrams import pad_bags
+
+    return pad_bags([ngrams_of(config, bags[i]) for i in idx])
+
+
+def ngrams_of(config: ClassifierConfig, tokens: list[int]):
+    from textrnn.ngrams import ngram_ids
+
+    return ngram_ids(tokens, config.bag_ngrams, config.bag_buckets, config.vocab_size)
+
+
+def encode_examples(predictor: Predictor, examples) -> list[tuple]:
+    """[(label, text)] → [(token ids, label index)] (and the bag's n-gram rows, with a bag), done once before training."""
     index = {l: i for i, l in enumerate(predictor.labels)}
-    ids = predictor.encode([t for _, t in examples])
-    return [(s, index[l]) for s, (l, _) in zip(ids, examples)]
+    ids, bags = predictor.read([t for _, t in examples])
+    if bags is None:
+        return [(s, index[l]) for s, (l, _) in zip(ids, examples)]
+    return [(s, index[l], ngrams_of(predictor.config, b).tolist()) for s, (l, _), b in zip(ids, examples, bags)]
 
 
 def batches(encoded, batch_size: int, rng):
-    """Yield (ids (B, T), lengths (B,), targets (B,)) in length buckets, shuffled by `rng`."""
+    """Yield (ids (B, T), lengths (B,), targets (B,)[, bag (B, M)]) in length buckets, shuffled by `rng`."""
     from textrnn.data import length_batches
 
-    for idx in length_batches([len(s) for s, _ in encoded], batch_size, rng):
+    with_bag = bool(encoded) and len(encoded[0]) == 3
+    for idx in length_batches([len(e[0]) for e in encoded], batch_size, rng):
         ids, lengths = pad_batch([encoded[i][0] for i in idx])
-        yield ids, lengths, torch.tensor([encoded[i][1] for i in idx])
+        targets = torch.tensor([encoded[i][1] for i in idx])
+        if not with_bag:
+            yield ids, lengths, targets
+        else:
+            from textrnn.ngrams import pad_bags
+
+            yield ids, lengths, targets, pad_bags([encoded[i][2] for i in idx])

@@ -1,0 +1,56 @@
+"""The n-gram bag: which rows a text's n-grams land in, and the scores a bag adds."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from textrnn.ngrams import NgramBag, ngram_ids, pad_bags
+
+
+def test_unigrams_are_the_ids_themselves_and_each_ngram_counts_once():
+    rows = ngram_ids([5, 7, 5, 7], n=1, buckets=100, vocab_size=10)
+    assert rows.tolist() == [6, 8]                      # distinct, 1-based (0 is padding)
+    two = ngram_ids([5, 7, 5, 7], n=2, buckets=100, vocab_size=10)
+    assert set(rows.tolist()) <= set(two.tolist())
+    assert len(two) <= 4                                 # 5, 7, (5 7), (7 5): the second (5 7) is the first one
+    assert ngram_ids([], 2, 100, 10).tolist() == []
+    assert ngram_ids([3], 3, 100, 10).tolist() == [4]    # too short for pairs: unigrams only
+
+
+def test_hashing_is_fixed_and_in_range():
+    """The rows of an n-gram must not depend on the process (Python's hash() is salted): a model
+    trained in one process is used in another. These values are pinned."""
+    rows = ngram_ids([1, 2, 3], n=2, buckets=1 << 20, vocab_size=8000)
+    assert rows.tolist() == sorted(rows.tolist()) and rows.dtype == np.int64
+    assert rows[:3].tolist() == [2, 3, 4]
+    assert rows.tolist() == [2, 3, 4, 142647, 391834]
+    big = ngram_ids(list(range(0, 50_000, 7)), n=3, buckets=1000, vocab_size=50_000)   # a vocabulary beyond the table
+    assert big.min() >= 1 and big.max() <= 1000
+
+
+def test_order_matters_for_pairs():
+    assert set(ngram_ids([1, 2], 2, 1 << 20, 100).tolist()) != set(ngram_ids([2, 1], 2, 1 << 20, 100).tolist())
+
+
+def test_bag_scores_are_the_mean_weight_times_root_count():
+    bag = NgramBag(buckets=10, num_classes=2)
+    with torch.no_grad():
+        bag.weight.copy_(torch.arange(22, dtype=torch.float).view(11, 2))
+    rows = pad_bags([[1, 3], [2], []])                                   # (3, 2) padded with 0
+    assert rows.tolist() == [[1, 3], [2, 0], [0, 0]]
+    got = bag(rows)
+    expected = torch.tensor([[(2 + 6) / math.sqrt(2), (3 + 7) / math.sqrt(2)], [4.0, 5.0], [0.0, 0.0]])
+    torch.testing.assert_close(got, expected)
+
+
+def test_a_new_bag_adds_nothing():
+    bag = NgramBag(buckets=50, num_classes=3)
+    assert bag(pad_bags([[1, 2, 3], [4]])).abs().sum() == 0
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_bag_runs_in_the_prediction_precisions(dtype):
+    bag = NgramBag(buckets=50, num_classes=2).to(dtype)
+    assert bag(pad_bags([[1, 2]])).dtype == dtype

@@ -1,0 +1,77 @@
+"""A bag of n-grams beside the recurrent encoder: the "wide" part of a wide-and-deep classifier.
+
+    token ids of the whole text (N,) → hashed n-gram ids, each once (M,) → one weight vector per id (M, C)
+    → their sum / √M (C,)  … added to the network's logits
+
+A linear model on n-gram counts (naive Bayes, tf-idf + logistic regression) reads every word of a
+long e-mail or review and remembers rare but telling word pairs; the BiLSTM reads the first few
+hundred tokens and composes them. The two err on different texts, so one network that adds a
+learned weight per n-gram to its logits beats either (Cheng et al. 2016, "Wide & Deep Learning";
+Joulin et al. 2017, fastText's hashed bigrams; Wang & Manning 2012, NBSVM). Both parts are trained
+together, as one model.
+
+The features are those of tf-idf with binary counts and L2 normalisation: each distinct n-gram of
+the text counts once, and the sum of their weights is divided by √(number of distinct n-grams).
+N-grams are of the tokenizer's ids: unigrams are the ids themselves; a longer n-gram is hashed
+(a fixed integer hash, the same in every process and on every machine) into `buckets` rows.
+Row 0 is padding.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)   # Fibonacci hashing: odd 64-bit multiplier, top bits taken
+
+
+def ngram_ids(ids: list[int], n: int, buckets: int, vocab_size: int) -> np.ndarray:
+    """A text's token ids → its distinct n-gram rows (M,) int64 (1-based; 0 is padding), for n-grams of
+    1..n tokens (an array, not a list: a corpus of long e-mails holds millions of them).
+
+    Unigram i is row 1 + i when the vocabulary fits in the table, else hashed like the others;
+    an n-gram of 2 or more tokens is hashed into [1, buckets]."""
+    if not ids:
+        return np.zeros(0, dtype=np.int64)
+    a = np.asarray(ids, dtype=np.uint64)                          # (N,)
+    rows = [a % np.uint64(buckets)] if vocab_size <= buckets else [_hash(a, buckets, 1)]
+    code = a
+    for k in range(2, n + 1):
+        if len(a) < k:
+            break
+        code = code[:-1] * np.uint64(vocab_size + 1) + a[k - 1:] + np.uint64(1)   # (N - k + 1,) the k-gram's code
+        rows.append(_hash(code, buckets, k))
+    return (np.unique(np.concatenate(rows)) + np.uint64(1)).astype(np.int64)
+
+
+def _hash(code: np.ndarray, buckets: int, k: int) -> np.ndarray:
+    with np.errstate(over="ignore"):                              # wrapping multiplication is the hash
+        mixed = (code + np.uint64(k)) * _MIX
+    return (mixed >> np.uint64(20)) % np.uint64(buckets)
+
+
+def pad_bags(bags: list) -> torch.Tensor:
+    """Rows of n-gram ids → (B, M) LongTensor padded with 0 (at least one column)."""
+    width = max(1, max((len(b) for b in bags), default=0))
+    out = torch.zeros(len(bags), width, dtype=torch.long)        # (B, M)
+    for i, b in enumerate(bags):
+        if len(b):
+            out[i, : len(b)] = torch.as_tensor(b, dtype=torch.long)
+    return out
+
+
+class NgramBag(nn.Module):
+    """(B, M) n-gram rows, 0-padded → (B, C) scores: the rows' weight vectors summed, divided by √M.
+
+    The weights start at zero, so a bag added to a trained network changes nothing until it learns."""
+
+    def __init__(self, buckets: int, num_classes: int):
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(buckets + 1, num_classes))   # (buckets + 1, C); row 0 stays 0
+
+    def forward(self, bag: torch.Tensor) -> torch.Tensor:
+        real = (bag != 0).to(self.weight.dtype)                   # (B, M)
+        scale = real.sum(1, keepdim=True).clamp(min=1).rsqrt()    # (B, 1) 1 / √(distinct n-grams)
+        return nn.functional.embedding_bag(bag, self.weight, per_sample_weights=real * scale, mode="sum",
+                                           padding_idx=0)         # (B, C)
