@@ -83,7 +83,22 @@ class Encoder(nn.Module):
 
         `outputs_only=True` says the caller ignores the final state (the taggers, the segmenter, a
         classifier that pools over the outputs): a bfloat16 network predicting then may take the faster
-        padded path (`padded_directions`), and then the state it returns is None."""
+        padded path (`padded_directions`), and then the state it returns is None.
+
+        Inputs and outputs keep the caller's dtype: a recurrent layer in bfloat16 (a predictor's
+        runner, runtime.prediction_model) gets its input cast, and its outputs and state cast back."""
+        dtype = self.rnn_dtype()
+        if x.dtype == dtype:
+            return self._run(x, lengths, state, outputs_only)
+        outer = x.dtype
+        state = None if state is None else _cast(state, dtype)
+        outputs, state = self._run(x.to(dtype), lengths, state, outputs_only)
+        return outputs.to(outer), None if state is None else _cast(state, outer)
+
+    def rnn_dtype(self):
+        return next(self.rnn.parameters()).dtype
+
+    def _run(self, x, lengths, state, outputs_only: bool):
         if self.config.impl == "reference":
             return self.rnn(x, lengths, state=state)
         T = x.size(1)
@@ -106,6 +121,11 @@ class Encoder(nn.Module):
         h = state[0] if isinstance(state, tuple) else state        # (L·K, B, D)
         K = self.config.directions
         return torch.cat(list(h[-K:]), dim=1)                       # (B, D·K)
+
+
+def _cast(state, dtype):
+    """A final state, (L·K, B, D) or (h, c), in `dtype`."""
+    return tuple(t.to(dtype) for t in state) if isinstance(state, tuple) else state.to(dtype)
 
 
 @contextmanager
@@ -141,11 +161,11 @@ def padded_directions(rnn: nn.Module, x, lengths):
     length (reverse_within), so its real steps come first too. Outputs at padded steps are zeros, as
     with packing. The final state is not computed: a run over padding ends past the real last step.
     For prediction only (no dropout between layers)."""
-    T0 = x.size(1)
+    B0, T0 = x.shape[:2]
     T = -(-T0 // STEP_BUCKET) * STEP_BUCKET                            # whole buckets of steps: few shapes
-    x = F.pad(x, (0, 0, 0, T - T0))                                    # (B, T, I), the padding after each end
-    B = x.size(0)
-    lengths = lengths.to(x.device)
+    B = row_bucket(B0)
+    x = F.pad(x, (0, 0, 0, T - T0, 0, B - B0))                         # (B, T, I), the padding after each end
+    lengths = F.pad(lengths.to(x.device), (0, B - B0))                 # (B,) the padding rows: length 0
     mask = (torch.arange(T, device=x.device).unsqueeze(0) < lengths.unsqueeze(1)).unsqueeze(2).to(x.dtype)   # (B, T, 1)
     kernel = {"LSTM": torch.lstm, "GRU": torch.gru}.get(type(rnn).__name__) or \
         (torch.rnn_tanh if rnn.nonlinearity == "tanh" else torch.rnn_relu)
@@ -161,7 +181,13 @@ def padded_directions(rnn: nn.Module, x, lengths):
             out = kernel(seq, hx, params, True, 1, 0.0, False, False, True)[0]   # (B, T, D)
             outs.append(reverse_within(out, lengths) if direction else out)
         inp = torch.cat(outs, dim=2) * mask                         # (B, T, D·K), zeros past each end
-    return inp[:, :T0]
+    return inp[:B0, :T0]
+
+
+def row_bucket(rows: int) -> int:
+    """The batch size the padded path runs `rows` rows as: the next power of two up to 64, then the
+    next multiple of 64."""
+    return 1 << (rows - 1).bit_length() if rows <= 64 else -(-rows // 64) * 64
 
 
 def reverse_within(x, lengths):

@@ -67,14 +67,29 @@ def resolve(model_precision: str) -> str:
 
 
 def prediction_model(model, precision: str):
-    """The network predictions run: `model` itself for fp32, else a bfloat16 copy of it (eval mode)."""
+    """The network predictions run: `model` itself for fp32, else a copy of it (eval mode) whose
+    recurrent layers are in bfloat16; everything else (embeddings, convolutions, output layers, a
+    CRF) stays fp32 and the encoder casts at its edges (encoder.Encoder.forward).
+
+    Why only the recurrent layers: oneDNN compiles a kernel for each shape of input it meets and
+    keeps it, with its memory. The recurrent kernel sees few shapes (the padded path rounds steps
+    and rows up, encoder.padded_directions), but an output layer over a (B·T, D) tensor sees a new
+    one for nearly every batch: a whole-bfloat16 segmenter under a server's mix of batches grew
+    from 440 to 1,258 MB in a minute, with only its recurrent layers in bfloat16 it stayed between
+    379 and 421 MB at the same speed (docs/BENCHMARKS.md, "Serving")."""
     if precision == "fp32":
         return model
     import copy
 
     import torch
 
-    return copy.deepcopy(model).to(torch.bfloat16).eval()
+    from textrnn.encoder import Encoder
+
+    runner = copy.deepcopy(model).eval()
+    for m in runner.modules():
+        if isinstance(m, Encoder):
+            m.rnn.to(torch.bfloat16)
+    return runner
 
 
 def longest_first(order: list[int], batch_size: int) -> list[list[int]]:
