@@ -178,3 +178,27 @@ def test_outputs_only_takes_the_padded_path_in_bfloat16_at_prediction_only():
         assert enc(x, lengths, outputs_only=True)[1] is not None   # fp32: packed
     enc.train()
     assert enc(x, lengths, outputs_only=True)[1] is not None       # training: packed
+
+
+def test_row_buckets_are_few_and_never_smaller():
+    from textrnn.encoder import row_bucket
+
+    sizes = [row_bucket(b) for b in range(1, 129)]
+    assert all(s >= b for s, b in zip(sizes, range(1, 129)))
+    assert sorted(set(sizes[:64])) == [1, 2, 4, 8, 16, 24, 32, 40, 48, 56, 64]
+    assert row_bucket(65) == 72
+
+
+@pytest.mark.parametrize("bidir", [False, True])
+def test_full_batches_take_the_padded_path_in_bfloat16_too(bidir):
+    """A language model's states for a tagger (no lengths: every row is whole) go through the
+    padded path as well, so its shapes are rounded up like the others'."""
+    torch.manual_seed(0)
+    enc = Encoder(EncoderConfig(cell="lstm", input_size=5, hidden_size=4, bidirectional=bidir)).eval()
+    x = torch.randn(3, 7, 5)
+    exact, _ = enc(x)
+    enc.rnn.to(torch.bfloat16)
+    with torch.inference_mode():
+        out, state = enc(x, None, outputs_only=True)
+    assert state is None and out.shape == exact.shape and out.dtype == torch.float32
+    torch.testing.assert_close(out, exact, atol=0.03, rtol=0.03)

@@ -105,12 +105,13 @@ class Encoder(nn.Module):
         if T == 1 and lengths is None:   # one step at a time (generation, decoding)
             with one_step_kernels():
                 return self.rnn(x, state)
+        if outputs_only and state is None and x.dtype == torch.bfloat16 and not self.training \
+                and self.rnn.bias and not getattr(self.rnn, "proj_size", 0):
+            full = torch.full((x.size(0),), T) if lengths is None else lengths
+            return padded_directions(self.rnn, x, full), None
         # No packing when every sequence fills the batch: packing then costs 5–17 % for nothing.
         if lengths is None or bool((lengths == T).all()):
             return self.rnn(x, state)
-        if outputs_only and state is None and x.dtype == torch.bfloat16 and not self.training \
-                and self.rnn.bias and not getattr(self.rnn, "proj_size", 0):
-            return padded_directions(self.rnn, x, lengths), None
         packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
         outputs, state = self.rnn(packed, state)  # state comes back in the batch's own order
         outputs, _ = pad_packed_sequence(outputs, batch_first=True, total_length=T)  # (B, T, D·K)
@@ -143,9 +144,10 @@ def one_step_kernels():
 
 
 # oneDNN compiles a kernel for each input shape it meets and keeps up to 1,024 of them, each with
-# its own memory. The padded path pads its steps up to a multiple of this, so it meets 16 times fewer
-# shapes, at the cost of a few extra padded steps per batch. Whether a long-running server's memory
-# then stays flat is measured by the soak in docs/BENCHMARKS.md ("Serving").
+# its own memory. The padded path pads its steps up to a multiple of this, and its rows as
+# row_bucket says, so it meets few shapes, at the cost of a few padded steps and rows per batch:
+# a segmenter given a server's mix of batch sizes grew from 383 to 568 MB in a minute with the rows
+# as they came, and stayed near 400 MB with them rounded up (docs/BENCHMARKS.md, "Serving").
 STEP_BUCKET = 16
 
 
@@ -185,9 +187,9 @@ def padded_directions(rnn: nn.Module, x, lengths):
 
 
 def row_bucket(rows: int) -> int:
-    """The batch size the padded path runs `rows` rows as: the next power of two up to 64, then the
-    next multiple of 64."""
-    return 1 << (rows - 1).bit_length() if rows <= 64 else -(-rows // 64) * 64
+    """The batch size the padded path runs `rows` rows as: the next power of two up to 8, then the
+    next multiple of 8 (a server's batches come in every size from 1 to 64)."""
+    return 1 << (rows - 1).bit_length() if rows <= 8 else -(-rows // 8) * 8
 
 
 def reverse_within(x, lengths):

@@ -196,7 +196,7 @@ class LMFeatures(nn.Module):
         """ids (B, T) → top LSTM states after each word (B, T, H), starting from <eos>."""
         start = ids.new_full((ids.size(0), 1), LMFeatures.EOS)
         x = F.embedding(torch.cat([start, ids], 1), self.table(lm))      # (B, 1+T, E)
-        out, _ = lm.encoder(x, None)                                      # (B, 1+T, H)
+        out, _ = lm.encoder(x, None, outputs_only=True)                   # (B, 1+T, H)
         return out[:, 1:]
 
     @torch.no_grad()
