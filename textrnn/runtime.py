@@ -14,8 +14,8 @@ Who decides:
   bfloat16, else fp32) | fp32 (always; e.g. to compare with an exported ONNX file) | bf16 (always).
 
 The fp32 network stays what `predictor.model` is (training, export, `inspect` and the reference
-cells read it); a bfloat16 copy is made once, when the predictor is made, and only predictions run
-it (`predictor.runner`). Change the fp32 weights of a loaded predictor (load_state_dict, more
+cells read it); a copy with bfloat16 recurrent layers is made once, when the predictor is made, and
+only predictions run it (`predictor.runner`). Change the fp32 weights of a loaded predictor (load_state_dict, more
 training) and its predictions keep the old ones: load the model again, or set
 `predictor.runner = prediction_model(predictor.model, predictor.precision)`.
 

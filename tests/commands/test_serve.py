@@ -44,15 +44,6 @@ def test_a_bad_precision_in_the_environment_stops_it_before_it_listens(monkeypat
     _fails(["--models", "sentiment"], "TEXTRNN_PRECISION='half' is not a precision", "auto, fp32, bf16")
 
 
-def test_the_server_predicts_in_fp32_unless_told_otherwise(monkeypatch):
-    from textrnn.commands.serve import serving_precision
-
-    monkeypatch.setenv("TEXTRNN_PRECISION", "auto")   # (setenv, unlike delenv of an unset name, is undone after)
-    assert serving_precision() == "fp32"
-    monkeypatch.setenv("TEXTRNN_PRECISION", "bf16")
-    assert serving_precision() == "bf16"
-
-
 def test_several_workers_serve():
     from tests.serve.conftest import free_port
 

@@ -40,18 +40,6 @@ def check_port(host: str, port: int) -> None:
                              hint="--host 127.0.0.1 serves this machine only; a port below 1024 needs root") from None
 
 
-def serving_precision() -> str:
-    """The server predicts in fp32 unless TEXTRNN_PRECISION says otherwise (it is checked here).
-    In bfloat16, oneDNN keeps a compiled kernel for every batch shape it meets, and a server meets
-    many: a 10-minute soak grew from 616 to 1,524 MB in bfloat16, and from 479 to 674 MB in fp32
-    (docs/BENCHMARKS.md, "Serving"). The worker processes inherit the setting."""
-    from textrnn.runtime import ENV, requested
-
-    if requested() == "auto":
-        os.environ[ENV] = "fp32"
-    return os.environ[ENV]
-
-
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     import uvicorn
 
@@ -69,7 +57,6 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers
               file=sys.stderr)
     print(f"textrnn serve: {len(settings.models)} models ({', '.join(settings.models)}) on http://{host}:{port}/ "
           f"(the page), the API under /v1 (Ctrl-C stops)", file=sys.stderr)
-    serving_precision()
     if workers == 1:
         from textrnn.serve.app import create_app
 
