@@ -31,6 +31,11 @@ def test_precision_is_written_and_the_splits_scored_again(tiny_model, tmp_path, 
     assert '"dev"' in capsys.readouterr().out
     rescore(monkeypatch, "--table", bundle)
     assert "precision: fp32 → bf16" in capsys.readouterr().out
+    first = metrics["rescored"]
+    rescore(monkeypatch, bundle, "--set", "model.precision=fp32")   # a second rescoring adds up with the first
+    r = json.loads((bundle / "metrics.json").read_text())["rescored"]
+    assert r["changes"] == {"precision": ["fp32", "fp32"]} and r["before"] == first["before"]
+    assert r["earlier"] == [{"date": first["date"], "command": first["command"]}] and r["command"].endswith("precision=fp32")
 
 
 def test_what_it_refuses(tiny_model, tmp_path, monkeypatch):

@@ -7,7 +7,8 @@ For prediction-time keys of a model's config (a classifier's `precision`, `readi
 `chunk_len`; a tagger's or segmenter's `precision`): the keys given with --set are written into the bundle's config.json, its dev and
 test splits (as recorded in its metrics.json by the training run) are scored again as the bundle
 now predicts, and metrics.json gets the new scores, with the old headline scores and this command
-under "rescored". The weights are not touched (their checksums still hold). The bundle is
+under "rescored" (a further rescoring keeps the first one's "before" and adds up the changes:
+what all of them changed since training). The weights are not touched (their checksums still hold). The bundle is
 rewritten atomically: an error leaves it as it was. Without --set it only scores again (e.g. on a
 machine whose runtime differs).
 """
@@ -85,17 +86,30 @@ def main() -> None:
                                   lambda split, s: print(f"  {split}: {s.get(metrics.get('headline', ''), '')}", file=sys.stderr))
             before = {split: metrics[split].get(metrics.get("headline")) for split in ("dev", "test") if split in metrics}
             metrics.update(scores)
-            metrics["rescored"] = {"date": time.strftime("%Y-%m-%d"), "changes": changes, "before": before,
-                                   "precision": getattr(predictor, "precision", "fp32"),
-                                   "command": "python tools/rescore.py " + shlex.join(sys.argv[1:])}
+            metrics["rescored"] = since_training(metrics.get("rescored"), {
+                "date": time.strftime("%Y-%m-%d"), "changes": changes, "before": before,
+                "precision": getattr(predictor, "precision", "fp32"),
+                "command": "python tools/rescore.py " + shlex.join(sys.argv[1:])})
             (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     except ConfigError as e:
         raise SystemExit(f"error: {e.message}" + (f"\nhint: {e.hint}" if e.hint else "")) from None
     print(json.dumps({split: scores[split].get(metrics.get("headline")) for split in ("dev", "test") if split in scores}))
 
 
+def since_training(old: dict | None, new: dict) -> dict:
+    """The "rescored" record after a further rescoring: what all rescorings together changed since the
+    training run (each key from its first value to its last; the scores before the first one), this
+    one's date, precision and command, and the earlier rescorings' dates and commands in "earlier"."""
+    if old is None:
+        return new
+    changes = {k: [v[0], new["changes"].get(k, v)[1]] for k, v in old["changes"].items()}
+    changes.update({k: v for k, v in new["changes"].items() if k not in changes})
+    earlier = old.get("earlier", []) + [{"date": old["date"], "command": old["command"]}]
+    return {**new, "changes": changes, "before": old["before"], "earlier": earlier}
+
+
 def print_table(models: list[str]) -> None:
-    """Each model's headline dev and test score before and after its last rescoring, and the change."""
+    """Each model's headline dev and test score before its first rescoring and now, and what changed."""
     from textrnn.bundle import read_metrics, resolve_model
 
     print("| model | headline | changed | dev before | dev after | test before | test after | command |")
