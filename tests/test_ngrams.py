@@ -54,3 +54,18 @@ def test_a_new_bag_adds_nothing():
 def test_bag_runs_in_the_prediction_precisions(dtype):
     bag = NgramBag(buckets=50, num_classes=2).to(dtype)
     assert bag(pad_bags([[1, 2]])).dtype == dtype
+
+
+def test_the_bag_gets_its_own_learning_rate_only_when_asked():
+    from textrnn.heads.classify import Classifier, ClassifierConfig
+    from textrnn.ngrams import param_groups
+
+    model = Classifier(ClassifierConfig(labels=("a", "b"), vocab_size=20, embedding_dim=8, hidden_size=6,
+                                        bag_ngrams=2, bag_buckets=64))
+    params = list(model.parameters())
+    assert param_groups(model, params, 1.0) is params                   # one group: older checkpoints resume
+    rest, bag = param_groups(model, params, 10.0)
+    assert bag["params"] == [model.bag.weight] and bag["lr_factor"] == 10.0
+    assert len(rest["params"]) == len(params) - 1 and "lr_factor" not in rest
+    plain = Classifier(ClassifierConfig(labels=("a", "b"), vocab_size=20, embedding_dim=8, hidden_size=6))
+    assert param_groups(plain, list(plain.parameters()), 10.0) == list(plain.parameters())

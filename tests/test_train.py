@@ -114,8 +114,8 @@ def _nan_after(monkeypatch, bad_calls):
 
     forward, calls = Classifier.forward, {"n": 0}
 
-    def patched(self, ids, lengths, targets=None):
-        logits, loss = forward(self, ids, lengths, targets)
+    def patched(self, ids, lengths, targets=None, bag=None):
+        logits, loss = forward(self, ids, lengths, targets, bag)
         if targets is not None and self.training:
             calls["n"] += 1
             if calls["n"] in bad_calls:

@@ -75,3 +75,15 @@ class NgramBag(nn.Module):
         scale = real.sum(1, keepdim=True).clamp(min=1).rsqrt()    # (B, 1) 1 / √(distinct n-grams)
         return nn.functional.embedding_bag(bag, self.weight, per_sample_weights=real * scale, mode="sum",
                                            padding_idx=0)         # (B, C)
+
+
+def param_groups(model, params: list, bag_lr_factor: float) -> list:
+    """The optimizer's parameter groups: one, or with a bag_lr_factor other than 1 for a classifier
+    with an n-gram bag, the bag's weights in a group of their own whose learning rate the loop
+    multiplies by it (`lr_factor`). One group otherwise, so checkpoints of runs without it resume."""
+    bag = getattr(model, "bag", None)
+    if bag is None or bag_lr_factor == 1.0:
+        return params
+    mine = {id(p) for p in bag.parameters()}
+    return [{"params": [p for p in params if id(p) not in mine]},
+            {"params": [p for p in params if id(p) in mine], "lr_factor": bag_lr_factor}]

@@ -62,6 +62,8 @@ class TrainConfig:
     batch_size: int = 32
     optimizer: str = "adamw"       # adamw | sgd
     lr: float = 1e-3
+    bag_lr_factor: float = 1.0     # a classifier's n-gram bag learns at lr × this (a linear model over sparse
+                                   # n-grams, most seen in few batches, wants larger steps than the network)
     weight_decay: float = 0.0
     clip: float = 5.0              # max gradient norm; 0 turns clipping off
     schedule: str = "constant"     # constant | cosine (per step) | plateau (× plateau_factor when dev stalls),
@@ -87,7 +89,8 @@ class TrainConfig:
 
     def __post_init__(self):
         check_ranges(self, "train", {
-            "epochs": (1, None), "batch_size": (1, None), "lr": (0.0, None), "weight_decay": (0.0, None),
+            "epochs": (1, None), "batch_size": (1, None), "lr": (0.0, None), "bag_lr_factor": (0.0, None),
+            "weight_decay": (0.0, None),
             "clip": (0.0, None), "warmup": (0, None), "plateau_factor": (0.0, 1.0), "plateau_patience": (1, None),
             "checkpoint_every": (0, None), "max_bad_steps": (1, None), "patience": (1, None), "max_steps": (0, None),
             "threads": (0, None), "ensemble": (1, None)})

@@ -139,7 +139,10 @@ class Trainer:
         self.params = [p for p in self.model.parameters() if p.requires_grad]
         tc = self.tc
         optimizer = torch.optim.AdamW if tc.optimizer == "adamw" else torch.optim.SGD
-        self.opt = optimizer(self.params, lr=tc.lr, weight_decay=tc.weight_decay)
+        from textrnn.ngrams import param_groups
+
+        groups = param_groups(self.model, self.params, tc.bag_lr_factor)   # the n-gram bag's own learning rate
+        self.opt = optimizer(groups, lr=tc.lr, weight_decay=tc.weight_decay)
         self.encoded = encode_split(head, run.task, predictor, data.train)
         if hasattr(head, "steps_per_epoch"):  # a language model reads one stream of text
             self.steps_per_epoch = head.steps_per_epoch(self.encoded, tc.batch_size)
@@ -239,7 +242,7 @@ class Trainer:
                 carry.update(ep.pop("carry"))
             ep["done"] = i + 1
             for g in opt.param_groups:
-                g["lr"] = self.lr_at(state["step"])
+                g["lr"] = self.lr_at(state["step"]) * g.get("lr_factor", 1.0)
             batch, weight = distributed.shard(batch, self.dist)   # this process's rows (all of them alone)
             with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=tc.precision == "bf16"):
                 _, loss = self.net(*to_device(batch, self.device))

@@ -235,7 +235,7 @@ def test_bag_of_ngrams_trains_saves_loads_and_reads_past_max_len(tmp_path):
     from textrnn.heads.classify import bag_rows
     from textrnn.train import train
 
-    cfg = tiny_classify_config(epochs=3)
+    cfg = tiny_classify_config(epochs=3, bag_lr_factor=10.0)
     cfg["model"] |= {"bag_ngrams": 2, "bag_buckets": 4096, "bag_len": 64, "max_len": 4}
     train(cfg, tmp_path / "run", quiet=True)
     model = textrnn.load(tmp_path / "run" / "model")
