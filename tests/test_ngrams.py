@@ -69,3 +69,19 @@ def test_the_bag_gets_its_own_learning_rate_only_when_asked():
     assert len(rest["params"]) == len(params) - 1 and "lr_factor" not in rest
     plain = Classifier(ClassifierConfig(labels=("a", "b"), vocab_size=20, embedding_dim=8, hidden_size=6))
     assert param_groups(plain, list(plain.parameters()), 10.0) == list(plain.parameters())
+
+
+def test_resuming_keeps_this_runs_bag_factor_and_refuses_a_changed_group_count():
+    from textrnn.errors import TextrnnError
+    from textrnn.heads.classify import Classifier, ClassifierConfig
+    from textrnn.ngrams import load_optimizer, param_groups
+
+    model = Classifier(ClassifierConfig(labels=("a", "b"), vocab_size=20, embedding_dim=8, hidden_size=6,
+                                        bag_ngrams=2, bag_buckets=64))
+    params = list(model.parameters())
+    saved = torch.optim.AdamW(param_groups(model, params, 3.0), lr=0.1).state_dict()
+    now = torch.optim.AdamW(param_groups(model, params, 5.0), lr=0.1)
+    load_optimizer(now, saved)
+    assert now.param_groups[1]["lr_factor"] == 5.0                  # the config's, not the checkpoint's
+    with pytest.raises(TextrnnError, match="train.bag_lr_factor changed to or from 1"):
+        load_optimizer(torch.optim.AdamW(param_groups(model, params, 1.0), lr=0.1), saved)

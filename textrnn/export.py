@@ -123,7 +123,7 @@ def networks(predictor) -> list[nn.Module]:
         # would not be in it, and long texts would be read as one sequence
         raise InputError("ONNX export does not support classifiers that read long texts in chunks (model.reading = \"chunks\")",
                          hint="run it with torch (the default runtime)")
-    if getattr(single(predictor).config, "bag_ngrams", 0):
+    if any(getattr(m.config, "bag_ngrams", 0) for m in getattr(predictor, "members", [predictor])):
         # the n-gram rows are hashed in Python (numpy) before the network; the graph would need them as an input
         raise InputError("ONNX export does not support classifiers with an n-gram bag (model.bag_ngrams)",
                          hint="run it with torch (the default runtime)")

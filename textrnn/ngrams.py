@@ -23,12 +23,13 @@ import numpy as np
 import torch
 from torch import nn
 
-_MIX = np.uint64(0x9E3779B97F4A7C15)   # Fibonacci hashing: odd 64-bit multiplier, top bits taken
+_MIX = np.uint64(0x9E3779B97F4A7C15)   # an odd 64-bit multiplier (Fibonacci hashing); bits from 20 up are kept
 
 
 def ngram_ids(ids: list[int], n: int, buckets: int, vocab_size: int) -> np.ndarray:
     """A text's token ids → its distinct n-gram rows (M,) int64 (1-based; 0 is padding), for n-grams of
-    1..n tokens (an array, not a list: a corpus of long e-mails holds millions of them).
+    1..n tokens. (Training's encoding cache keeps them as JSON lists: for the spam corpus of 30,000
+    texts, a training process of 1.3 GB.)
 
     Unigram i is row 1 + i when the vocabulary fits in the table, else hashed like the others;
     an n-gram of 2 or more tokens is hashed into [1, buckets]."""
@@ -41,6 +42,7 @@ def ngram_ids(ids: list[int], n: int, buckets: int, vocab_size: int) -> np.ndarr
         if len(a) < k:
             break
         code = code[:-1] * np.uint64(vocab_size + 1) + a[k - 1:] + np.uint64(1)   # (N - k + 1,) the k-gram's code
+        # (unique below 2^64; longer n-grams of a large vocabulary wrap around: more collisions, still fixed)
         rows.append(_hash(code, buckets, k))
     return (np.unique(np.concatenate(rows)) + np.uint64(1)).astype(np.int64)
 
@@ -87,3 +89,19 @@ def param_groups(model, params: list, bag_lr_factor: float) -> list:
     mine = {id(p) for p in bag.parameters()}
     return [{"params": [p for p in params if id(p) not in mine]},
             {"params": [p for p in params if id(p) in mine], "lr_factor": bag_lr_factor}]
+
+
+def load_optimizer(opt, saved: dict) -> None:
+    """Load a checkpoint's optimizer state into `opt`, keeping this run's `lr_factor`s (torch's
+    load_state_dict would bring back the checkpoint's). A run whose bag_lr_factor moved to or from 1
+    has a different number of groups: it cannot resume with that change."""
+    from textrnn.errors import TextrnnError
+
+    if len(saved["param_groups"]) != len(opt.param_groups):
+        raise TextrnnError(f"the checkpoint's optimizer has {len(saved['param_groups'])} parameter group(s), this run "
+                           f"{len(opt.param_groups)}: train.bag_lr_factor changed to or from 1 since it was written",
+                           hint="resume with the checkpoint's train.bag_lr_factor, or start a new run (another --out)")
+    factors = [g.get("lr_factor", 1.0) for g in opt.param_groups]
+    opt.load_state_dict(saved)
+    for g, f in zip(opt.param_groups, factors):
+        g["lr_factor"] = f

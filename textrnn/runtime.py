@@ -68,8 +68,9 @@ def resolve(model_precision: str) -> str:
 
 def prediction_model(model, precision: str):
     """The network predictions run: `model` itself for fp32, else a copy of it (eval mode) whose
-    recurrent layers are in bfloat16; everything else (embeddings, convolutions, output layers, a
-    CRF) stays fp32 and the encoder casts at its edges (encoder.Encoder.forward).
+    encoders' recurrent layers are in bfloat16; everything else (embeddings, convolutions, output
+    layers, a CRF, a tagger's character BiLSTM) stays fp32 and each encoder casts at its edges
+    (encoder.Encoder.forward).
 
     Why only the recurrent layers: oneDNN compiles a kernel for each shape of input it meets and
     keeps it, with its memory. The recurrent kernel sees few shapes (the padded path rounds steps

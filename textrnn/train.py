@@ -195,7 +195,9 @@ class Trainer:
                                hint="the file was cut short or overwritten; the model of the best epoch so far is in "
                                     f"{self.out / 'model'}; start a new run (another --out), with `init` pointing at it "
                                     "to keep its weights") from None
-        self.opt.load_state_dict(saved["optimizer"])
+        from textrnn.ngrams import load_optimizer
+
+        load_optimizer(self.opt, saved["optimizer"])   # keeps this run's bag_lr_factor
         self.state = {**self.state, **saved["state"]}   # checkpoints from before a key existed keep its default
         torch.set_rng_state(saved["torch_rng"])
         self.rng.setstate(_tuplify(saved["python_rng"]))
