@@ -50,3 +50,18 @@ def test_what_it_refuses(tiny_model, tmp_path, monkeypatch):
     assert sorted((p.name, p.read_bytes()) for p in bundle.iterdir()) == before   # untouched
     with pytest.raises(SystemExit, match="has not been rescored"):
         rescore(monkeypatch, "--table", bundle)
+
+
+def test_derive_writes_what_training_reads_from_its_data(tiny_segmenter, tiny_model, tmp_path, monkeypatch):
+    bundle = tmp_path / "seg"
+    shutil.copytree(tiny_segmenter, bundle)
+    config = json.loads((bundle / "config.json").read_text())
+    mwt = config["model"]["mwt"]
+    del config["model"]["mwt_always"]                                # a bundle from before the list
+    (bundle / "config.json").write_text(json.dumps(config))
+    rescore(monkeypatch, bundle, "--derive")
+    config, metrics = (json.loads((bundle / f).read_text()) for f in ("config.json", "metrics.json"))
+    assert config["model"]["mwt_always"] == [] and config["model"]["mwt"] == mwt
+    assert metrics["rescored"]["changes"] == {"mwt_always": [None, "0 entries"]}
+    with pytest.raises(SystemExit, match="reads nothing from its training data"):
+        rescore(monkeypatch, tiny_model, "--derive")

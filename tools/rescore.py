@@ -2,6 +2,7 @@
 
     TEXTRNN_CORPORA=../shared/corpora python tools/rescore.py sentiment --set model.precision=bf16
     python tools/rescore.py --table sentiment spam ...     # what the rescorings changed, as a table
+    TEXTRNN_CORPORA=../shared/corpora python tools/rescore.py segmenter --derive
 
 For prediction-time keys of a model's config (a classifier's `precision`, `reading`, `max_len`,
 `chunk_len`; a tagger's or segmenter's `precision`): the keys given with --set are written into the bundle's config.json, its dev and
@@ -11,6 +12,10 @@ under "rescored" (a further rescoring keeps the first one's "before" and adds up
 what all of them changed since training). The weights are not touched (their checksums still hold). The bundle is
 rewritten atomically: an error leaves it as it was. Without --set it only scores again (e.g. on a
 machine whose runtime differs).
+
+--derive reads the model's training split again and writes the keys a training run reads from its data
+without learning (a head's `derived(examples)`: the segmenter's multiword tables, heads/multiword.py),
+so a bundle trained before a table existed gets it as a new training run would.
 """
 
 from __future__ import annotations
@@ -41,6 +46,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("model", nargs="+", help="a shipped model name or a model directory (several with --table)")
     ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="model.KEY=VALUE")
+    ap.add_argument("--derive", action="store_true",
+                    help="write the keys training reads from the training data without learning (head.derived)")
     ap.add_argument("--table", action="store_true", help="print the models' recorded rescorings as a markdown table")
     args = ap.parse_args()
     if args.table:
@@ -64,7 +71,10 @@ def main() -> None:
     model_config = apply_overrides({"model": dict(config["model"])}, args.overrides)["model"]
     run = from_dict(RunConfig, metrics["config"])
     head = head_module(task)
-    changes = {k: [config["model"].get(k), v] for k, v in model_config.items() if config["model"].get(k) != v}
+    if args.derive:
+        model_config.update(derive(head, run, task))
+    changes = {k: [summary(config["model"].get(k)), summary(v)] for k, v in model_config.items()
+               if config["model"].get(k) != v}
     try:
         with atomic_dir(directory) as tmp:
             for f in directory.iterdir():
@@ -94,6 +104,21 @@ def main() -> None:
     except ConfigError as e:
         raise SystemExit(f"error: {e.message}" + (f"\nhint: {e.hint}" if e.hint else "")) from None
     print(json.dumps({split: scores[split].get(metrics.get("headline")) for split in ("dev", "test") if split in scores}))
+
+
+def derive(head, run, task: str) -> dict:
+    """The model keys `head` reads from the run's training split without learning."""
+    from textrnn.train_data import load_split
+
+    if not hasattr(head, "derived"):
+        raise SystemExit(f"error: --derive: a {task} model reads nothing from its training data without learning")
+    print(f"reading {run.data.train} again for the keys a {task} model derives from it", file=sys.stderr)
+    return dict(head.derived(load_split(head, task, run.data.train, None, labels=run.data.labels)))
+
+
+def summary(value):
+    """A config value as the rescoring record shows it: a list by its length."""
+    return f"{len(value)} entries" if isinstance(value, (list, tuple)) else value
 
 
 def since_training(old: dict | None, new: dict) -> dict:

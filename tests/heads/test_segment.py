@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import FIXTURES
-from textrnn.heads.segment import RUN, Expander, char_class, char_classes, separates, spans, windows
+from textrnn.heads.segment import RUN, char_class, char_classes, separates, spans, windows
 from textrnn.segment_data import INSIDE, MWT, MWT_SENTENCE, SENTENCE, read_paragraphs
 
 SAMPLE = FIXTURES / "segment_sample.conllu"
@@ -85,13 +85,6 @@ def test_remembered_character_classes_are_the_classes():
     assert char_classes(text) == [char_class(c) for c in text] == char_classes(text)
 
 
-def test_multiword_tokens_become_words():
-    e = Expander(("don't\tdo n't", "cannot\tcan not", "gonna\tgon na", "it's\tit 's"))
-    assert e.words("Don't") == ["Do", "n't"] and e.words("CANNOT") == ["CAN", "NOT"]
-    assert e.words("Ahmed's") == ["Ahmed", "'s"]          # unseen: a suffix it knows
-    assert e.words("xyz") == ["xyz"]
-
-
 def test_windows_cover_the_text_and_cut_at_spaces():
     text = "word " * 100
     w = windows(text, 64)
@@ -114,6 +107,21 @@ def test_train_save_load_predicts_the_same(tiny_segmenter, tmp_path):
             assert text[s["start"]: s["end"]] == s["text"]
             assert all(text[t["start"]: t["end"]] == t["text"] for t in s["tokens"])
     assert p.config.mwt and "don't\tdo n't" in p.config.mwt
+    assert p.config.mwt_always == ()        # each multiword token of the sample occurs once: too few to be sure
+
+
+def test_a_surface_the_treebank_always_splits_is_split_where_the_network_did_not(tiny_segmenter):
+    import textrnn
+    from textrnn.heads.multiword import Expander
+    from textrnn.segment_data import TOKEN
+
+    p = textrnn.load(tiny_segmenter)
+    text = "Can't stop"
+    labels = [INSIDE] * 4 + [TOKEN] + [INSIDE] * 4 + [SENTENCE]         # the network: two plain tokens
+    assert p.tokens(text, labels) == [[(0, 5, False), (6, 10, False)]]   # no surface is always split
+    p.expander = Expander(p.config.mwt, always=("can't",))
+    assert p.tokens(text, labels) == [[(0, 5, True), (6, 10, False)]]
+    assert p.segment([text])[0][0]["tokens"][0]["words"] == ["Ca", "n't"]
 
 
 def test_evaluate_scores_a_treebank(tiny_segmenter):

@@ -9,8 +9,8 @@ a token too, so the network learns only where text *without* spaces splits (`it'
 `12:30` stays whole, `:)` too) and where sentences end.
 
 A multiword token is then split into its syntactic words as UD writes them (`don't` → `do n't`,
-`cannot` → `can not`): by the training treebank's own table of them, or, for one it never saw, by
-the longest second word it knows as a suffix (`Ahmed's` → `Ahmed 's`).
+`cannot` → `can not`) by tables read from the training treebank (multiword.py), which also split the
+surfaces the treebank splits more often than not where the network left them whole.
 
 The character class (space, lower, upper, digit, punctuation, symbol, other letter, other) lets the
 network read characters it never saw in training (Hangul, Cyrillic, emoji) by what kind they are.
@@ -30,6 +30,7 @@ from torch import nn
 
 from textrnn.encoder import Encoder, EncoderConfig
 from textrnn.errors import ConfigError, choose
+from textrnn.heads.multiword import Expander, tables
 from textrnn.segment_data import INSIDE, MWT, MWT_SENTENCE, SENTENCE
 
 TASK = "segment"
@@ -86,6 +87,7 @@ class SegmenterConfig:
     dropout: float = 0.2
     max_len: int = 400             # characters per training piece and per window read at prediction
     mwt: tuple[str, ...] = ()      # "surface<TAB>word word": the multiword tokens of the training treebank
+    mwt_always: tuple[str, ...] = ()   # surfaces it splits more often than not: split wherever met (multiword.py)
     impl: str = "fused"
     precision: str = "fp32"        # fp32 | bf16: predictions run in bfloat16 on CPUs that have it natively
                                    # (textrnn/runtime.py); training is not affected
@@ -168,47 +170,6 @@ def spans(text: str, labels) -> list[list[tuple[int, int, bool]]]:
     return sentences
 
 
-class Expander:
-    """A multiword token → its words: the training treebank's own table, else a known suffix."""
-
-    def __init__(self, entries: tuple[str, ...]):
-        self.table: dict[str, list[str]] = {}
-        suffixes = set()
-        for e in entries:
-            surface, words = e.split("\t")
-            self.table[surface] = words.split(" ")
-            w = self.table[surface]
-            if len(w) == 2 and surface == "".join(w) and len(w[1]) < len(surface):
-                suffixes.add(w[1])
-        self.suffixes = sorted(suffixes, key=len, reverse=True)
-
-    def words(self, surface: str) -> list[str]:
-        low = surface.lower()
-        words = self.table.get(low)
-        if words is None:
-            suffix = next((s for s in self.suffixes if low.endswith(s) and len(s) < len(low)), None)
-            words = [low[: -len(suffix)], suffix] if suffix else [low]
-        if "".join(words) == low:                 # cut the surface itself: its case is kept
-            out, at = [], 0
-            for w in words:
-                out.append(surface[at: at + len(w)])
-                at += len(w)
-            return out
-        return words
-
-
-def mwt_entries(examples) -> tuple[str, ...]:
-    """The training treebank's multiword tokens, lowercased, the commonest split of each."""
-    from collections import Counter
-
-    seen: dict[str, Counter] = {}
-    for _, _, mwts in examples:
-        for line in filter(None, mwts.split("\n")):
-            surface, words = line.lower().split("\t")
-            seen.setdefault(surface, Counter())[words] += 1
-    return tuple(f"{s}\t{c.most_common(1)[0][0]}" for s, c in sorted(seen.items()))
-
-
 class Predictor:
     """Character tokenizer + segmenter: `segment(texts)` → sentences, tokens and words with offsets."""
 
@@ -221,7 +182,7 @@ class Predictor:
         self.tokenizer = tokenizer
         self.config = model.config
         self.metrics = metrics or {}
-        self.expander = Expander(self.config.mwt)
+        self.expander = Expander(self.config.mwt, self.config.mwt_always)
         self.precision = precision             # what predictions run in (runtime.py); `model` stays fp32
         self.runner = prediction_model(self.model, precision)
 
@@ -264,13 +225,21 @@ class Predictor:
         with paused_gc():
             for text, labels in zip(texts, labels_of_texts):
                 sents = []
-                for toks in spans(text, labels):
+                for toks in self.tokens(text, labels):
                     tokens = [{"text": text[s:e], "start": s, "end": e,
                                "words": self.expander.words(text[s:e]) if mwt else [text[s:e]]} for s, e, mwt in toks]
                     sents.append({"text": text[toks[0][0]: toks[-1][1]], "start": toks[0][0], "end": toks[-1][1],
                                   "tokens": tokens})
                 out.append(sents)
         return out
+
+    def tokens(self, text: str, labels) -> list[list[tuple[int, int, bool]]]:
+        """spans(text, labels), a token the network left whole also multiword when the training treebank
+        splits its surface more often than not (multiword.py)."""
+        always = self.expander.always
+        if not always:
+            return spans(text, labels)
+        return [[(s, e, mwt or text[s:e].lower() in always) for s, e, mwt in sent] for sent in spans(text, labels)]
 
     def save(self, directory, metrics: dict | None = None, half: bool = False, int8: bool = False):
         from textrnn.bundle import save_predictor
@@ -321,11 +290,18 @@ def tokenizer_texts(examples):
 def build(model_options: dict, examples, tokenizer) -> Predictor:
     from textrnn.config import from_dict
 
-    if "mwt" in model_options:
-        raise ConfigError("model.mwt is read from the training treebank", hint="remove it from [model]")
+    for key in ("mwt", "mwt_always"):
+        if key in model_options:
+            raise ConfigError(f"model.{key} is read from the training treebank", hint="remove it from [model]")
     cfg = from_dict(SegmenterConfig, {**model_options, "vocab_size": tokenizer.vocab_size,
-                                      "mwt": list(mwt_entries(examples))}, "model")
+                                      **derived(examples)}, "model")
     return Predictor(Segmenter(cfg), tokenizer)
+
+
+def derived(examples) -> dict:
+    """The model keys read from the training data without learning: the multiword tables (multiword.py).
+    tools/rescore.py --derive writes them into a trained bundle."""
+    return tables(examples, spans)
 
 
 def encode_examples(predictor: Predictor, examples):
@@ -364,8 +340,9 @@ def evaluate(predictor: Predictor, examples, batch_size: int = 32) -> dict:
     got = predictor.labels(texts, batch_size)
     g_tok, p_tok, g_sent, p_sent, g_mwt, p_mwt = set(), set(), set(), set(), set(), set()
     for n, ((text, gold, _), pred) in enumerate(zip(examples, got)):
-        for mine, toks, sents, mwts in ((list(map(int, gold)), g_tok, g_sent, g_mwt), (pred, p_tok, p_sent, p_mwt)):
-            for sent in spans(text, mine):
+        for sentences, toks, sents, mwts in ((spans(text, list(map(int, gold))), g_tok, g_sent, g_mwt),
+                                             (predictor.tokens(text, pred), p_tok, p_sent, p_mwt)):
+            for sent in sentences:
                 sents.add((n, sent[0][0], sent[-1][1]))
                 for s, e, mwt in sent:
                     toks.add((n, s, e))

@@ -1,0 +1,93 @@
+"""Multiword tokens: which tokens are one, and the words each one stands for (the segmenter's tables).
+
+UD writes some tokens as several syntactic words: `don't` → `do n't`, `cannot` → `can not`, `gotta` →
+`got ta`, and in English EWT also the possessive, `Bush's` → `Bush 's`. The segmenter network says which
+tokens of a text are multiword (heads/segment.py); two tables read from the training treebank, both
+kept in the model's config, do the rest:
+
+- `mwt`: each multiword token the treebank writes, lowercased, with its commonest split. `Expander`
+  splits a token by it, or, for one it never saw, by the longest second word it knows as a suffix
+  (`Ahmed's` → `Ahmed 's`).
+- `mwt_always`: the surfaces the treebank splits more often than not, seen at least twice (`cant`,
+  `thats`, `gotta`, `Ive`). A token with such a surface is split even where the network left it whole:
+  the network learns these from a handful of examples each and misses many on text it never saw
+  (EWT dev, the shipped segmenter: 17 of its 66 missed multiword tokens; words F1 98.77 → 98.91,
+  docs/BENCHMARKS.md). A surface the treebank writes both ways (`its` is `it s` a quarter of the time)
+  is left to the network, which reads the context.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+ALWAYS_MIN_COUNT = 2    # a surface seen at least this often in the training treebank ...
+ALWAYS_MIN_SHARE = 0.5  # ... and split in more than this share of its occurrences (chosen on EWT dev)
+
+
+class Expander:
+    """A multiword token → its words: the training treebank's own table, else a known suffix."""
+
+    def __init__(self, entries: tuple[str, ...], always: tuple[str, ...] = ()):
+        self.table: dict[str, list[str]] = {}
+        suffixes = set()
+        for e in entries:
+            surface, words = e.split("\t")
+            self.table[surface] = words.split(" ")
+            w = self.table[surface]
+            if len(w) == 2 and surface == "".join(w) and len(w[1]) < len(surface):
+                suffixes.add(w[1])
+        self.suffixes = sorted(suffixes, key=len, reverse=True)
+        self.always = frozenset(always)     # lowercased surfaces split wherever met (Predictor.tokens)
+
+    def words(self, surface: str) -> list[str]:
+        low = surface.lower()
+        words = self.table.get(low)
+        if words is None:
+            suffix = next((s for s in self.suffixes if low.endswith(s) and len(s) < len(low)), None)
+            words = [low[: -len(suffix)], suffix] if suffix else [low]
+        if "".join(words) == low:                 # cut the surface itself: its case is kept
+            out, at = [], 0
+            for w in words:
+                out.append(surface[at: at + len(w)])
+                at += len(w)
+            return out
+        return words
+
+
+def token_counts(examples, spans) -> tuple[dict[str, Counter], Counter]:
+    """Over [(text, labels, mwts)]: each multiword surface's splits (lowercased), and how often each
+    lowercased surface is a token that is not split. `spans` turns a text and its labels into tokens."""
+    split: dict[str, Counter] = {}
+    whole: Counter = Counter()
+    for text, labels, mwts in examples:
+        for line in filter(None, mwts.split("\n")):
+            surface, words = line.lower().split("\t")
+            split.setdefault(surface, Counter())[words] += 1
+        for sentence in spans(text, list(map(int, labels))):
+            for s, e, multi in sentence:
+                if not multi:
+                    whole[text[s:e].lower()] += 1
+    return split, whole
+
+
+def mwt_entries(split: dict[str, Counter]) -> tuple[str, ...]:
+    """The `mwt` table: "surface<TAB>word word", the commonest split of each multiword surface."""
+    return tuple(f"{s}\t{c.most_common(1)[0][0]}" for s, c in sorted(split.items()))
+
+
+def always_entries(split: dict[str, Counter], whole: Counter, min_count: int = ALWAYS_MIN_COUNT,
+                   min_share: float = ALWAYS_MIN_SHARE) -> tuple[str, ...]:
+    """The `mwt_always` list: surfaces split at least `min_count` times and in more than `min_share` of
+    the times they occur as a token."""
+    out = []
+    for surface, c in sorted(split.items()):
+        n = sum(c.values())
+        if n >= min_count and n / (n + whole[surface]) > min_share:
+            out.append(surface)
+    return tuple(out)
+
+
+def tables(examples, spans) -> dict[str, list[str]]:
+    """The model config's multiword tables read from a training treebank: {"mwt": …, "mwt_always": …}."""
+    split, whole = token_counts(examples, spans)
+    return {"mwt": list(mwt_entries(split)), "mwt_always": list(always_entries(split, whole))}
