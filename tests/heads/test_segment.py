@@ -141,3 +141,23 @@ def test_bad_treebank(tmp_path):
         read_paragraphs(bad)
     with pytest.raises(InputError, match="no such file"):
         read_paragraphs(tmp_path / "none.conllu")
+
+
+def test_mwt_weight_weighs_the_multiword_labels_in_the_loss():
+    import dataclasses
+
+    import torch
+
+    from textrnn.errors import ConfigError
+    from textrnn.heads.segment import Segmenter, SegmenterConfig
+
+    torch.manual_seed(0)
+    plain = Segmenter(SegmenterConfig(vocab_size=10, hidden_size=8, num_layers=1, dropout=0.0, rnn_dropout=0.0)).eval()
+    heavy = Segmenter(dataclasses.replace(plain.config, mwt_weight=5.0)).eval()
+    heavy.load_state_dict(plain.state_dict())
+    ids, classes, lengths = torch.tensor([[1, 2, 3, 4]]), torch.tensor([[1, 1, 4, 1]]), torch.tensor([4])
+    for targets, same in ((torch.tensor([[0, 1, 0, 2]]), True), (torch.tensor([[0, 3, 0, 2]]), False)):
+        a, b = plain(ids, classes, lengths, targets)[1], heavy(ids, classes, lengths, targets)[1]
+        assert torch.isclose(a, b).item() is same
+    with pytest.raises(ConfigError, match="model.mwt_weight"):
+        SegmenterConfig(vocab_size=10, mwt_weight=-1.0)

@@ -91,6 +91,8 @@ class SegmenterConfig:
     impl: str = "fused"
     precision: str = "fp32"        # fp32 | bf16: predictions run in bfloat16 on CPUs that have it natively
                                    # (textrnn/runtime.py); training is not affected
+    mwt_weight: float = 1.0        # training: the loss on the two multiword labels × this (they are 0.3 % of
+                                   # the characters; the network misses more of them than it invents)
 
     def __post_init__(self):
         from textrnn.run_config import MAX_LAYERS, MAX_WIDTH, check_ranges
@@ -99,7 +101,7 @@ class SegmenterConfig:
         check_ranges(self, "model", {"vocab_size": (1, None), "embedding_dim": (1, MAX_WIDTH),
                                      "class_dim": (0, MAX_WIDTH), "hidden_size": (1, MAX_WIDTH),
                                      "num_layers": (1, MAX_LAYERS), "max_len": (16, 100_000),
-                                     "dropout": (0.0, 0.95), "rnn_dropout": (0.0, 0.95)})
+                                     "dropout": (0.0, 0.95), "rnn_dropout": (0.0, 0.95), "mwt_weight": (0.0, 100.0)})
         choose("cell", self.cell, ("rnn", "gru", "lstm"))
         choose("precision", self.precision, MODEL_PRECISIONS)
 
@@ -128,7 +130,11 @@ class Segmenter(nn.Module):
         loss = None
         if targets is not None:
             mask = torch.arange(ids.size(1))[None] < lengths[:, None]        # (B, T) real characters
-            loss = F.cross_entropy(logits[mask], targets[mask])
+            weight = None
+            if self.config.mwt_weight != 1.0:
+                weight = torch.ones(len(LABELS))
+                weight[[MWT, MWT_SENTENCE]] = self.config.mwt_weight
+            loss = F.cross_entropy(logits[mask], targets[mask], weight=weight)
         return logits, loss
 
 
