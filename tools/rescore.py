@@ -147,7 +147,7 @@ def print_table(models: list[str]) -> None:
         h = m["headline"]
         cells = [f"{100 * r['before'][s]:.2f} | {100 * m[s][h]:.2f}" if s in r["before"] else "— | —"
                  for s in ("dev", "test")]
-        changed = ", ".join(f"{k}: {a} → {b}" for k, (a, b) in r["changes"].items())
+        changed = ", ".join(f"{k}: {a} → {b}" for k, (a, b) in r["changes"].items()) or "nothing (scored again)"
         print(f"| `{name}` | {h} | {changed} | {cells[0]} | {cells[1]} | `{r['command']}` ({r['date']}) |")
 
 
