@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from textrnn.ngrams import NgramBag, ngram_ids, pad_bags
+from textrnn.ngrams import NgramBag, char_ngram_ids, ngram_ids, pad_bags
 
 
 def test_unigrams_are_the_ids_themselves_and_each_ngram_counts_once():
@@ -85,3 +85,14 @@ def test_resuming_keeps_this_runs_bag_factor_and_refuses_a_changed_group_count()
     assert now.param_groups[1]["lr_factor"] == 5.0                  # the config's, not the checkpoint's
     with pytest.raises(TextrnnError, match="train.bag_lr_factor changed to or from 1"):
         load_optimizer(torch.optim.AdamW(param_groups(model, params, 1.0), lr=0.1), saved)
+
+
+def test_character_ngrams_hash_apart_from_token_ngrams():
+    """A text's character 1..n-grams (tf-idf's analyzer="char"): fixed rows, in range, each once, and
+    not the rows of the token n-grams with the same numbers."""
+    rows = char_ngram_ids("학교에 학교", 3, 1 << 20)
+    assert rows.min() >= 1 and rows.max() <= 1 << 20 and len(set(rows.tolist())) == len(rows)
+    assert len(rows) == len({"학교에 학교"[i: i + k] for k in (1, 2, 3) for i in range(len("학교에 학교") - k + 1)})
+    assert rows.tolist() == char_ngram_ids("학교에 학교", 3, 1 << 20).tolist()
+    assert not set(char_ngram_ids("ab", 2, 1 << 20).tolist()) & set(ngram_ids([97, 98], 2, 1 << 20, 0x110000).tolist())
+    assert char_ngram_ids("", 3, 64).tolist() == []

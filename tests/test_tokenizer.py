@@ -43,6 +43,11 @@ def test_round_trip_and_save(kind, tmp_path):
     tok.save(tmp_path)
     again = load_tokenizer(tmp_path)
     assert again.encode(TEXTS) == ids and again.vocab_size == tok.vocab_size
+    surfaces = again.surfaces()                       # each id as it stands in running text
+    assert len(surfaces) == tok.vocab_size and surfaces[: 4] == [""] * 4
+    spelled = ["".join(surfaces[i] for i in s) for s in ids]
+    assert [" ".join(t.split()) for t in spelled] == ([" ".join(t.split()) for t in TEXTS] if kind != "word"
+                                                      else [" ".join(t.split()) for t in map(tok.decode, ids)])
 
 
 def test_unknown_words_map_to_unk():

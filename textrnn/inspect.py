@@ -102,14 +102,12 @@ def _top(logp, names, skip=()):
 
 
 def _read_classify(p, text):
-    from textrnn.heads.classify import bag_rows
-
     seqs, bags = p.read([text])
     ids = seqs[0]                                                       # cut to max_len
     tokens = p.tokenizer.tokenize(text)[: len(ids)]
     unknown = [t for t, i in zip(tokens, ids) if i == p.tokenizer.unk_id]
     ids_t, lengths = torch.tensor([ids]), torch.tensor([len(ids)])     # (1, T), (1,)
-    bag = bag_rows(p.config, bags, [0])                                 # (1, M) n-gram rows, or None
+    bag = p.bag_rows(bags, [0])                                         # (1, M) n-gram rows, or None
 
     def predict():
         logits, _ = p.model(ids_t, lengths, None, bag)                  # (1, C)

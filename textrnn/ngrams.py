@@ -14,7 +14,9 @@ The features are those of tf-idf with binary counts and L2 normalisation: each d
 the text counts once, and the sum of their weights is divided by √(number of distinct n-grams).
 N-grams are of the tokenizer's ids: unigrams are the ids themselves; a longer n-gram is hashed
 (a fixed integer hash, the same in every process and on every machine) into `buckets` rows.
-Row 0 is padding.
+Row 0 is padding. With `bag_chars` the bag also holds the character n-grams of the text those tokens
+spell (tf-idf's `analyzer="char"`; `char_ngram_ids`), hashed into the same rows with another salt:
+in an agglutinative language such as Korean a word's stem and ending are its characters.
 """
 
 from __future__ import annotations
@@ -24,27 +26,35 @@ import torch
 from torch import nn
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)   # an odd 64-bit multiplier (Fibonacci hashing); bits from 20 up are kept
+CHAR_SALT = 16                         # character n-grams hash apart from token n-grams of the same length
+UNICODE = 0x110000                     # code points: the characters' "vocabulary"
 
 
-def ngram_ids(ids: list[int], n: int, buckets: int, vocab_size: int) -> np.ndarray:
+def ngram_ids(ids: list[int], n: int, buckets: int, vocab_size: int, salt: int = 0) -> np.ndarray:
     """A text's token ids → its distinct n-gram rows (M,) int64 (1-based; 0 is padding), for n-grams of
     1..n tokens. (Training's encoding cache keeps them as JSON lists: for the spam corpus of 30,000
     texts, a training process of 1.3 GB.)
 
     Unigram i is row 1 + i when the vocabulary fits in the table, else hashed like the others;
-    an n-gram of 2 or more tokens is hashed into [1, buckets]."""
+    an n-gram of 2 or more tokens is hashed into [1, buckets]. `salt` keeps another kind of n-gram
+    (characters) apart in the hash."""
     if not ids:
         return np.zeros(0, dtype=np.int64)
     a = np.asarray(ids, dtype=np.uint64)                          # (N,)
-    rows = [a % np.uint64(buckets)] if vocab_size <= buckets else [_hash(a, buckets, 1)]
+    rows = [a % np.uint64(buckets)] if vocab_size <= buckets and not salt else [_hash(a, buckets, 1 + salt)]
     code = a
     for k in range(2, n + 1):
         if len(a) < k:
             break
         code = code[:-1] * np.uint64(vocab_size + 1) + a[k - 1:] + np.uint64(1)   # (N - k + 1,) the k-gram's code
         # (unique below 2^64; longer n-grams of a large vocabulary wrap around: more collisions, still fixed)
-        rows.append(_hash(code, buckets, k))
+        rows.append(_hash(code, buckets, k + salt))
     return (np.unique(np.concatenate(rows)) + np.uint64(1)).astype(np.int64)
+
+
+def char_ngram_ids(text: str, n: int, buckets: int) -> np.ndarray:
+    """A text → the distinct rows (1-based) of its character 1..n-grams, hashed as ngram_ids hashes."""
+    return ngram_ids([ord(c) for c in text], n, buckets, UNICODE, salt=CHAR_SALT)
 
 
 def _hash(code: np.ndarray, buckets: int, k: int) -> np.ndarray:

@@ -126,6 +126,11 @@ class Tokenizer:
     def vocab_size(self) -> int:
         raise NotImplementedError
 
+    def surfaces(self) -> list[str]:
+        """Each id's text as it stands in running text (special ids: ""), so that joining a text's ids'
+        surfaces spells it again, as the tokenizer saw it: what the classifier's character n-grams read."""
+        raise NotImplementedError
+
     def save(self, directory: Path) -> None:
         raise NotImplementedError
 
@@ -181,6 +186,9 @@ class WordTokenizer(VocabTokenizer):
     def decode(self, ids: Iterable[int]) -> str:
         return " ".join(self.vocab[i] for i in ids if i >= len(SPECIALS))
 
+    def surfaces(self) -> list[str]:
+        return [""] * len(SPECIALS) + [w + " " for w in self.vocab[len(SPECIALS):]]
+
     def _meta(self) -> dict:
         return {**super()._meta(), "split": self.split}
 
@@ -193,6 +201,9 @@ class CharTokenizer(VocabTokenizer):
 
     def decode(self, ids: Iterable[int]) -> str:
         return "".join(self.vocab[i] for i in ids if i >= len(SPECIALS))
+
+    def surfaces(self) -> list[str]:
+        return [""] * len(SPECIALS) + self.vocab[len(SPECIALS):]
 
 
 class SentencePieceTokenizer(Tokenizer):
@@ -245,6 +256,11 @@ class SentencePieceTokenizer(Tokenizer):
 
     def decode(self, ids: Iterable[int]) -> str:
         return self.sp.decode([i for i in ids if i > 3])
+
+    def surfaces(self) -> list[str]:
+        """Pieces with the word-start mark ▁ as the space it stands for (its normalized text)."""
+        return [""] * len(SPECIALS) + [self.sp.id_to_piece(i).replace("▁", " ")
+                                       for i in range(len(SPECIALS), self.vocab_size)]
 
     def save(self, directory: Path) -> None:
         directory = Path(directory)

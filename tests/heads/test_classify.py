@@ -232,7 +232,6 @@ def test_long_texts_are_clipped_to_words_without_changing_the_ids(reading):
 def test_bag_of_ngrams_trains_saves_loads_and_reads_past_max_len(tmp_path):
     """A classifier with an n-gram bag (the wide part): contract, and the bag reads `bag_len` tokens
     while the encoder reads `max_len`."""
-    from textrnn.heads.classify import bag_rows
     from textrnn.train import train
 
     cfg = tiny_classify_config(epochs=3, bag_lr_factor=10.0)
@@ -248,7 +247,7 @@ def test_bag_of_ngrams_trains_saves_loads_and_reads_past_max_len(tmp_path):
         assert a["label"] == b["label"] and a["probability"] == pytest.approx(b["probability"], abs=1e-6)
     ids, bags = model.read(["a dull mess " * 10])
     assert len(ids[0]) == 4 and len(bags[0]) == 30                      # the bag reads past the encoder's 4 tokens
-    assert bag_rows(model.config, bags, [0]).shape == (1, 6)            # a, dull, mess and three pairs: each once
+    assert model.bag_rows(bags, [0]).shape == (1, 6)            # a, dull, mess and three pairs: each once
 
 
 def _resaved(model, tmp_path):
@@ -265,3 +264,32 @@ def test_a_bag_model_needs_its_rows():
 def test_bad_bag_config():
     with pytest.raises(ConfigError, match="bag_ngrams"):
         ClassifierConfig(labels=("a", "b"), vocab_size=5, bag_ngrams=9)
+    with pytest.raises(ConfigError, match="model.bag_chars needs the bag"):
+        ClassifierConfig(labels=("a", "b"), vocab_size=5, bag_chars=3)
+
+
+def test_character_ngrams_in_the_bag(tmp_path):
+    """bag_chars: the bag also reads the characters its tokens spell (Korean stems and endings), the same
+    rows for decomposed (NFD) Hangul as for composed, and the contract holds."""
+    import unicodedata
+
+    from textrnn.ngrams import char_ngram_ids, ngram_ids
+    from textrnn.train import train
+
+    cfg = tiny_classify_config(epochs=2)
+    cfg["tokenizer"] = {"kind": "sentencepiece", "max_size": 60}
+    cfg["model"] |= {"bag_ngrams": 1, "bag_chars": 3, "bag_buckets": 4096, "bag_len": 64}
+    train(cfg, tmp_path / "run", quiet=True)
+    model = textrnn.load(tmp_path / "run" / "model")
+    (ids,), (bag,) = model.read(["a wonderful film"])
+    spelled = "".join(model.tokenizer.surfaces()[i] for i in bag)
+    rows = set(model.ngrams(bag).tolist())
+    assert set(ngram_ids(bag, 1, 4096, model.config.vocab_size).tolist()) <= rows
+    assert set(char_ngram_ids(spelled, 3, 4096).tolist()) <= rows and "wonderful" in spelled
+    korean = "이 영화 정말 재밌어요"
+    nfd = unicodedata.normalize("NFD", korean)
+    assert model.ngrams(model.read([nfd])[1][0]).tolist() == model.ngrams(model.read([korean])[1][0]).tolist()
+    texts = ["a wonderful , moving film", "a dull mess", "", korean]
+    first = model.predict(texts)
+    again = textrnn.load(_resaved(model, tmp_path)).predict(texts)
+    assert [r and r["label"] for r in first] == [r and r["label"] for r in again]

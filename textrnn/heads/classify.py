@@ -18,8 +18,8 @@ Reading long texts (an e-mail may run to tens of thousands of characters), chose
   in T, the chunks are parallel in B).
 
 With `bag_ngrams` > 0 a bag of the text's n-grams (its first `bag_len` tokens, usually many more than
-the encoder reads) adds a learned score per n-gram to the logits: the wide part of a wide-and-deep
-model (textrnn/ngrams.py):
+the encoder reads, and with `bag_chars` the character n-grams they spell) adds a learned score per
+n-gram to the logits: the wide part of a wide-and-deep model (textrnn/ngrams.py):
 
     logits (B, C) = linear(pooled) + NgramBag(n-gram rows (B, M))
 """
@@ -65,6 +65,7 @@ class ClassifierConfig:
     bag_ngrams: int = 0            # 0: no bag; n: a learned score per 1..n-gram of tokens added to the logits
     bag_buckets: int = 1 << 20     # rows of the bag's table (n-grams are hashed into them)
     bag_len: int = 1024            # tokens of a text the bag reads (the encoder reads max_len)
+    bag_chars: int = 0             # 0: none; n: the bag also scores the character 1..n-grams those tokens spell
 
     def __post_init__(self):
         from textrnn.run_config import MAX_LAYERS, MAX_WIDTH, check_ranges
@@ -73,7 +74,10 @@ class ClassifierConfig:
         check_ranges(self, "model", {"vocab_size": (1, None), "embedding_dim": (1, MAX_WIDTH),
                                      "hidden_size": (1, MAX_WIDTH), "num_layers": (1, MAX_LAYERS),
                                      "dropout": (0.0, 0.95), "rnn_dropout": (0.0, 0.95), "bag_ngrams": (0, 4),
-                                     "bag_buckets": (1, 1 << 24), "bag_len": (1, None)})
+                                     "bag_buckets": (1, 1 << 24), "bag_len": (1, None), "bag_chars": (0, 6)})
+        if self.bag_chars and not self.bag_ngrams:
+            raise ConfigError("model.bag_chars needs the bag: model.bag_ngrams is 0",
+                              hint="set model.bag_ngrams = 1 (or 2) beside model.bag_chars")
         choose("pooling", self.pooling, POOLINGS)
         choose("reading", self.reading, READINGS)
         choose("precision", self.precision, MODEL_PRECISIONS)
@@ -209,6 +213,30 @@ class Predictor(Predicts):
             ids = [s[:m] for s in full]
         return ids, [s[: c.bag_len] for s in full] if with_bag else None
 
+    def ngrams(self, tokens: list[int]):
+        """The bag's distinct n-gram rows (M,) of a text's bag token ids: token n-grams, and with
+        `bag_chars` the character n-grams of the text they spell (ngrams.py)."""
+        import numpy as np
+
+        from textrnn.ngrams import char_ngram_ids, ngram_ids
+
+        c = self.config
+        rows = ngram_ids(tokens, c.bag_ngrams, c.bag_buckets, c.vocab_size)
+        if not c.bag_chars:
+            return rows
+        if getattr(self, "_surfaces", None) is None:
+            self._surfaces = self.tokenizer.surfaces()
+        text = "".join(self._surfaces[i] for i in tokens)
+        return np.union1d(rows, char_ngram_ids(text, c.bag_chars, c.bag_buckets))
+
+    def bag_rows(self, bags, idx):
+        """The (b, M) padded n-gram rows of the bag token ids `bags[i]` for i in `idx`; None without a bag."""
+        if bags is None:
+            return None
+        from textrnn.ngrams import pad_bags
+
+        return pad_bags([self.ngrams(bags[i]) for i in idx])
+
     @torch.inference_mode()
     def probabilities(self, texts: list[str], batch_size: int = 64) -> torch.Tensor:
         """(N, C) class probabilities, batched by length, the batches run side by side on torch's threads
@@ -221,7 +249,7 @@ class Predictor(Predicts):
 
         def run(idx):
             ids, lengths = pad_batch([seqs[i] for i in idx], self.tokenizer.pad_id)
-            logits, _ = self.runner(ids, lengths, None, bag_rows(self.config, bags, idx))
+            logits, _ = self.runner(ids, lengths, None, self.bag_rows(bags, idx))
             return logits.float().softmax(-1)                      # (b, C)
 
         probs = torch.empty(len(texts), len(self.labels))
@@ -361,28 +389,13 @@ def build(model_options: dict, examples, tokenizer) -> Predictor:
     return Predictor(Classifier(cfg, pad_id=tokenizer.pad_id), tokenizer)
 
 
-def bag_rows(config: ClassifierConfig, bags, idx):
-    """The (b, M) padded n-gram rows of the bag token ids `bags[i]` for i in `idx`; None without a bag."""
-    if bags is None:
-        return None
-    from textrnn.ngrams import pad_bags
-
-    return pad_bags([ngrams_of(config, bags[i]) for i in idx])
-
-
-def ngrams_of(config: ClassifierConfig, tokens: list[int]):
-    from textrnn.ngrams import ngram_ids
-
-    return ngram_ids(tokens, config.bag_ngrams, config.bag_buckets, config.vocab_size)
-
-
 def encode_examples(predictor: Predictor, examples) -> list[tuple]:
     """[(label, text)] → [(token ids, label index)] (and the bag's n-gram rows, with a bag), done once before training."""
     index = {l: i for i, l in enumerate(predictor.labels)}
     ids, bags = predictor.read([t for _, t in examples])
     if bags is None:
         return [(s, index[l]) for s, (l, _) in zip(ids, examples)]
-    return [(s, index[l], ngrams_of(predictor.config, b).tolist()) for s, (l, _), b in zip(ids, examples, bags)]
+    return [(s, index[l], predictor.ngrams(b).tolist()) for s, (l, _), b in zip(ids, examples, bags)]
 
 
 def batches(encoded, batch_size: int, rng):
