@@ -38,9 +38,31 @@ def ngram_ids(ids: list[int], n: int, buckets: int, vocab_size: int, salt: int =
     Unigram i is row 1 + i when the vocabulary fits in the table, else hashed like the others;
     an n-gram of 2 or more tokens is hashed into [1, buckets]. `salt` keeps another kind of n-gram
     (characters) apart in the hash."""
-    if not ids:
-        return np.zeros(0, dtype=np.int64)
-    a = np.asarray(ids, dtype=np.uint64)                          # (N,)
+    return _distinct(_rows(np.asarray(ids, dtype=np.uint64), n, buckets, vocab_size, salt))
+
+
+def char_ngram_ids(text: str, n: int, buckets: int) -> np.ndarray:
+    """A text → the distinct rows (1-based) of its character 1..n-grams, hashed as ngram_ids hashes."""
+    return _distinct(_char_rows(text, n, buckets))
+
+
+def bag_ids(ids: list[int], n: int, buckets: int, vocab_size: int, text: str = "", chars: int = 0) -> np.ndarray:
+    """ngram_ids(ids, …) and, with `chars`, char_ngram_ids(text, chars, …) together: one set of rows."""
+    rows = _rows(np.asarray(ids, dtype=np.uint64), n, buckets, vocab_size, 0)
+    if chars:
+        rows += _char_rows(text, chars, buckets)
+    return _distinct(rows)
+
+
+def _char_rows(text: str, n: int, buckets: int) -> list[np.ndarray]:
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)   # (N,) code points
+    return _rows(codes, n, buckets, UNICODE, CHAR_SALT)
+
+
+def _rows(a: np.ndarray, n: int, buckets: int, vocab_size: int, salt: int) -> list[np.ndarray]:
+    """(N,) uint64 ids → the 0-based rows of their 1..n-grams, one array per n (repeats kept)."""
+    if not len(a):
+        return []
     rows = [a % np.uint64(buckets)] if vocab_size <= buckets and not salt else [_hash(a, buckets, 1 + salt)]
     code = a
     for k in range(2, n + 1):
@@ -49,12 +71,13 @@ def ngram_ids(ids: list[int], n: int, buckets: int, vocab_size: int, salt: int =
         code = code[:-1] * np.uint64(vocab_size + 1) + a[k - 1:] + np.uint64(1)   # (N - k + 1,) the k-gram's code
         # (unique below 2^64; longer n-grams of a large vocabulary wrap around: more collisions, still fixed)
         rows.append(_hash(code, buckets, k + salt))
+    return rows
+
+
+def _distinct(rows: list[np.ndarray]) -> np.ndarray:
+    if not rows:
+        return np.zeros(0, dtype=np.int64)
     return (np.unique(np.concatenate(rows)) + np.uint64(1)).astype(np.int64)
-
-
-def char_ngram_ids(text: str, n: int, buckets: int) -> np.ndarray:
-    """A text → the distinct rows (1-based) of its character 1..n-grams, hashed as ngram_ids hashes."""
-    return ngram_ids([ord(c) for c in text], n, buckets, UNICODE, salt=CHAR_SALT)
 
 
 def _hash(code: np.ndarray, buckets: int, k: int) -> np.ndarray:

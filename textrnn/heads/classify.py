@@ -216,18 +216,16 @@ class Predictor(Predicts):
     def ngrams(self, tokens: list[int]):
         """The bag's distinct n-gram rows (M,) of a text's bag token ids: token n-grams, and with
         `bag_chars` the character n-grams of the text they spell (ngrams.py)."""
-        import numpy as np
-
-        from textrnn.ngrams import char_ngram_ids, ngram_ids
+        from textrnn.ngrams import bag_ids
 
         c = self.config
-        rows = ngram_ids(tokens, c.bag_ngrams, c.bag_buckets, c.vocab_size)
         if not c.bag_chars:
-            return rows
+            return bag_ids(tokens, c.bag_ngrams, c.bag_buckets, c.vocab_size)
         if getattr(self, "_surfaces", None) is None:
             self._surfaces = self.tokenizer.surfaces()
-        text = "".join(self._surfaces[i] for i in tokens)
-        return np.union1d(rows, char_ngram_ids(text, c.bag_chars, c.bag_buckets))
+        surfaces = self._surfaces
+        text = "".join([surfaces[i] for i in tokens])
+        return bag_ids(tokens, c.bag_ngrams, c.bag_buckets, c.vocab_size, text, c.bag_chars)
 
     def bag_rows(self, bags, idx):
         """The (b, M) padded n-gram rows of the bag token ids `bags[i]` for i in `idx`; None without a bag."""
