@@ -52,6 +52,27 @@ def test_resume_with_another_model_names_the_keys(tmp_path):
         train(bigger, tmp_path / "run", resume=True, quiet=True)
 
 
+def test_resume_a_checkpoint_from_before_a_model_key_existed(tmp_path):
+    """A model key added to textrnn after a checkpoint was written is no change at its default; set to
+    something else it is."""
+    import json
+
+    train(tiny_classify_config(epochs=1), tmp_path / "run", quiet=True)
+    saved = tmp_path / "run" / "checkpoint" / "config.json"
+    config = json.loads(saved.read_text())
+    del config["model"]["bag_chars"]                                    # as written before bag_chars existed
+    saved.write_text(json.dumps(config))
+    train(tiny_classify_config(epochs=2), tmp_path / "run", resume=True, quiet=True)
+    assert json.loads((tmp_path / "run" / "model" / "metrics.json").read_text())["epochs_run"] == 2
+    config = json.loads(saved.read_text())
+    del config["model"]["bag_ngrams"]
+    saved.write_text(json.dumps(config))
+    changed = tiny_classify_config(epochs=3)
+    changed["model"] |= {"bag_ngrams": 2, "bag_buckets": 64}
+    with pytest.raises(TextrnnError, match=r"model.bag_ngrams: '\(unset\)' → 2"):
+        train(changed, tmp_path / "run", resume=True, quiet=True)
+
+
 def test_resume_lists_changed_training_settings(tmp_path, capsys):
     train(tiny_classify_config(epochs=1), tmp_path / "run", quiet=True)
     cfg = tiny_classify_config(epochs=2)

@@ -110,10 +110,11 @@ def config_changes(saved: dict, now: dict) -> list[tuple[str, object, object]]:
     return [(k, a.get(k), b.get(k)) for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
 
 
-def check_resume(ckpt: Path, config: dict, model_cfg: dict, log) -> None:
+def check_resume(ckpt: Path, config: dict, model_cfg: dict, log, defaults: dict | None = None) -> None:
     """Before `--resume` loads a checkpoint: a changed model (task, init, model or tokenizer settings)
     is an error naming the keys; changed training settings (more epochs, another schedule) are
-    allowed and listed."""
+    allowed and listed. A model key the checkpoint does not have (added to textrnn since) is no
+    change when its value now is its default (`defaults`: the model config with every default)."""
     def show(changes):
         return "; ".join(f"{k}: {'(unset)' if a is None else a!r} → {'(unset)' if b is None else b!r}"
                          for k, a, b in changes)
@@ -123,7 +124,9 @@ def check_resume(ckpt: Path, config: dict, model_cfg: dict, log) -> None:
     except (OSError, ValueError, KeyError, TypeError):
         saved_model = None   # load_weights names what is wrong with a damaged checkpoint
     if isinstance(saved_model, dict):
-        differ = [c for c in config_changes(saved_model, model_cfg) if not c[0].startswith("vocab")]
+        new_at_default = flatten(defaults or {})
+        differ = [(k, a, b) for k, a, b in config_changes(saved_model, model_cfg) if not k.startswith("vocab")
+                  and not (k not in flatten(saved_model) and k in new_at_default and new_at_default[k] == b)]
         if differ:
             raise TextrnnError(f"--resume: the checkpoint in {str(ckpt)!r} was trained with another model: "
                                + show([(f"model.{k}", a, b) for k, a, b in differ]),

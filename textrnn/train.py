@@ -16,6 +16,7 @@ without improvement, seeded so two runs on the CPU give the same losses.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -154,6 +155,9 @@ class Trainer:
                       "plateau_epochs": 0, "skipped_steps": 0}
         self.rng = random.Random(tc.seed)
         self.model_cfg = to_dict(predictor.config)
+        self.model_defaults = to_dict(type(predictor.config)(**{  # a key added since a checkpoint: at its default
+            f.name: getattr(predictor.config, f.name) for f in dataclasses.fields(predictor.config)
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}))
         self.metrics_log = out / "metrics.jsonl"
 
     def lr_at(self, step: int) -> float:
@@ -186,7 +190,7 @@ class Trainer:
 
         from textrnn.bundle import load_weights
 
-        check_resume(self.ckpt, self.config, self.model_cfg, self.log)
+        check_resume(self.ckpt, self.config, self.model_cfg, self.log, defaults=self.model_defaults)
         self.model.load_state_dict(load_weights(self.ckpt))
         try:
             saved = torch.load(self.ckpt / "trainer.pt", weights_only=True)
