@@ -26,7 +26,8 @@ import torch
 from torch import nn
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)   # an odd 64-bit multiplier (Fibonacci hashing); bits from 20 up are kept
-CHAR_SALT = 16                         # character n-grams hash apart from token n-grams of the same length
+CHAR_SALT = 16                         # added to a character n-gram's code before hashing: apart from token
+                                       # n-grams of the same length (but for codes exactly 16 apart)
 UNICODE = 0x110000                     # code points: the characters' "vocabulary"
 
 
@@ -55,7 +56,7 @@ def bag_ids(ids: list[int], n: int, buckets: int, vocab_size: int, text: str = "
 
 
 def _char_rows(text: str, n: int, buckets: int) -> list[np.ndarray]:
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)   # (N,) code points
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)   # (N,) code points
     return _rows(codes, n, buckets, UNICODE, CHAR_SALT)
 
 

@@ -71,11 +71,11 @@ def main() -> None:
     model_config = apply_overrides({"model": dict(config["model"])}, args.overrides)["model"]
     run = from_dict(RunConfig, metrics["config"])
     head = head_module(task)
-    if args.derive:
-        model_config.update(derive(head, run, task))
-    changes = {k: [summary(config["model"].get(k)), summary(v)] for k, v in model_config.items()
-               if config["model"].get(k) != v}
     try:
+        if args.derive:
+            model_config.update(derive(head, run, task))
+        changes = {k: [summary(config["model"].get(k)), summary(v)] for k, v in model_config.items()
+                   if config["model"].get(k) != v}
         with atomic_dir(directory) as tmp:
             for f in directory.iterdir():
                 if f.is_file():
@@ -113,12 +113,17 @@ def derive(head, run, task: str) -> dict:
     if not hasattr(head, "derived"):
         raise SystemExit(f"error: --derive: a {task} model reads nothing from its training data without learning")
     print(f"reading {run.data.train} again for the keys a {task} model derives from it", file=sys.stderr)
-    return dict(head.derived(load_split(head, task, run.data.train, None, labels=run.data.labels)))
+    examples = load_split(head, task, run.data.train, None, repeat=run.data.train_repeat, labels=run.data.labels)
+    return dict(head.derived(examples))   # read as training read it: repeated files count as often
 
 
 def summary(value):
-    """A config value as the rescoring record shows it: a list by its length."""
-    return f"{len(value)} entries" if isinstance(value, (list, tuple)) else value
+    """A config value as the rescoring record shows it: a list by its length and a digest of its contents."""
+    if not isinstance(value, (list, tuple)):
+        return value
+    import hashlib
+
+    return f"{len(value)} entries ({hashlib.sha256(json.dumps(list(value)).encode()).hexdigest()[:8]})"
 
 
 def since_training(old: dict | None, new: dict) -> dict:

@@ -32,17 +32,18 @@ def test_counts_of_split_and_whole_tokens():
     assert whole["its"] == 2 and whole["lets"] == 1 and whole["stop"] == 1 and "cant" not in whole
 
 
-def test_always_split_needs_a_majority_of_at_least_two():
+def test_always_split_needs_enough_splits_and_share():
     split, whole = token_counts(EXAMPLES, spans)
-    assert always_entries(split, whole) == ("cant",)        # its: 1 of 3; lets: 1 of 2; gotta: seen once
+    assert always_entries(split, whole) == ()               # cant split twice: too few to be sure
+    assert always_entries(split, whole, min_count=2) == ("cant",)   # its: 1 of 3; lets: 1 of 2; gotta: once
     assert always_entries(split, whole, min_count=1) == ("cant", "gotta")
-    assert always_entries(split, whole, min_count=1, min_share=0.4) == ("cant", "gotta", "lets")
+    assert always_entries(split, whole, min_count=1, min_share=0.5) == ("cant", "gotta", "lets")
 
 
 def test_tables_for_the_model_config():
     t = tables(EXAMPLES, spans)
     assert t["mwt"] == ["cant\tca nt", "gotta\tgot ta", "its\tit s", "lets\tlet s"]
-    assert t["mwt_always"] == ["cant"]
+    assert t["mwt_always"] == []
 
 
 def test_multiword_tokens_become_words():

@@ -132,7 +132,7 @@ class Segmenter(nn.Module):
             mask = torch.arange(ids.size(1))[None] < lengths[:, None]        # (B, T) real characters
             weight = None
             if self.config.mwt_weight != 1.0:
-                weight = torch.ones(len(LABELS))
+                weight = logits.new_ones(len(LABELS), dtype=torch.float32)
                 weight[[MWT, MWT_SENTENCE]] = self.config.mwt_weight
             loss = F.cross_entropy(logits[mask], targets[mask], weight=weight)
         return logits, loss
