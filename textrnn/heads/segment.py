@@ -10,7 +10,7 @@ a token too, so the network learns only where text *without* spaces splits (`it'
 
 A multiword token is then split into its syntactic words as UD writes them (`don't` → `do n't`,
 `cannot` → `can not`) by tables read from the training treebank (multiword.py), which also split the
-surfaces the treebank splits more often than not where the network left them whole.
+surfaces the treebank (nearly) always splits where the network left them whole.
 
 The character class (space, lower, upper, digit, punctuation, symbol, other letter, other) lets the
 network read characters it never saw in training (Hangul, Cyrillic, emoji) by what kind they are.
@@ -87,7 +87,7 @@ class SegmenterConfig:
     dropout: float = 0.2
     max_len: int = 400             # characters per training piece and per window read at prediction
     mwt: tuple[str, ...] = ()      # "surface<TAB>word word": the multiword tokens of the training treebank
-    mwt_always: tuple[str, ...] = ()   # surfaces it splits more often than not: split wherever met (multiword.py)
+    mwt_always: tuple[str, ...] = ()   # surfaces it (nearly) always splits: split wherever met (multiword.py)
     impl: str = "fused"
     precision: str = "fp32"        # fp32 | bf16: predictions run in bfloat16 on CPUs that have it natively
                                    # (textrnn/runtime.py); training is not affected
@@ -241,7 +241,7 @@ class Predictor:
 
     def tokens(self, text: str, labels) -> list[list[tuple[int, int, bool]]]:
         """spans(text, labels), a token the network left whole also multiword when the training treebank
-        splits its surface more often than not (multiword.py)."""
+        (nearly) always splits its surface (multiword.py)."""
         always = self.expander.always
         if not always:
             return spans(text, labels)
