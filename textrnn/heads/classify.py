@@ -193,6 +193,7 @@ class Predictor(Predicts):
         self.truncated = 0  # how many inputs were cut to max_len (the CLI says so once)
         self.precision = precision             # what predictions run in (runtime.py); `model` stays fp32
         self.runner = prediction_model(self.model, precision)
+        self._surfaces: list[str] | None = None   # the tokenizer's id → text table, for bag_chars (ngrams)
 
     def encode(self, texts: list[str]) -> list[list[int]]:
         """Texts → token ids, a long text cut to `max_len` tokens as `reading` says."""
@@ -221,10 +222,9 @@ class Predictor(Predicts):
         c = self.config
         if not c.bag_chars:
             return bag_ids(tokens, c.bag_ngrams, c.bag_buckets, c.vocab_size)
-        if getattr(self, "_surfaces", None) is None:
+        if self._surfaces is None:
             self._surfaces = self.tokenizer.surfaces()
-        surfaces = self._surfaces
-        text = "".join([surfaces[i] for i in tokens])
+        text = "".join([self._surfaces[i] for i in tokens])
         return bag_ids(tokens, c.bag_ngrams, c.bag_buckets, c.vocab_size, text, c.bag_chars)
 
     def bag_rows(self, bags, idx):
