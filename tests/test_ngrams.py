@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from textrnn.ngrams import NgramBag, char_ngram_ids, ngram_ids, pad_bags
+from textrnn.ngrams import NgramBag, bag_batch, bag_ids, char_ngram_ids, ngram_ids, pad_bags
 
 
 def test_unigrams_are_the_ids_themselves_and_each_ngram_counts_once():
@@ -28,6 +28,22 @@ def test_hashing_is_fixed_and_in_range():
     assert rows.tolist() == [2, 3, 4, 142647, 391834]
     big = ngram_ids(list(range(0, 50_000, 7)), n=3, buckets=1000, vocab_size=50_000)   # a vocabulary beyond the table
     assert big.min() >= 1 and big.max() <= 1000
+
+
+@pytest.mark.parametrize("vocab_size, buckets, n, chars", [(50, 64, 1, 0), (5000, 1 << 20, 2, 0), (2_000_000, 64, 3, 4),
+                                                         (5000, 1 << 20, 2, 2)])
+def test_a_batch_of_bags_is_the_padded_bags_of_its_texts(vocab_size, buckets, n, chars):
+    """bag_batch computes every text's bag in one pass over the batch: never an n-gram across two texts."""
+    import random
+
+    rng = random.Random(vocab_size + n)
+    for _ in range(40):
+        size = rng.randint(1, 6)
+        tokens = [[rng.randrange(vocab_size) for _ in range(rng.choice([0, 1, 2, 7]))] for _ in range(size)]
+        texts = ["".join(rng.choice("ab 가나\ud800😀") for _ in range(rng.choice([0, 1, 3, 12]))) for _ in range(size)]
+        want = pad_bags([bag_ids(t, n, buckets, vocab_size, x, chars) for t, x in zip(tokens, texts)])
+        assert torch.equal(bag_batch(tokens, n, buckets, vocab_size, texts, chars), want)
+    assert bag_batch([[], []], 2, 64, 50).tolist() == [[0], [0]]     # empty texts: one padding column
 
 
 def test_order_matters_for_pairs():

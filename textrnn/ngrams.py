@@ -55,6 +55,44 @@ def bag_ids(ids: list[int], n: int, buckets: int, vocab_size: int, text: str = "
     return _distinct(rows)
 
 
+def bag_batch(token_lists: list, n: int, buckets: int, vocab_size: int, texts: list[str] | None = None,
+              chars: int = 0) -> torch.Tensor:
+    """Many texts' bags at once → (B, M) rows padded with 0: the same tensor as
+    pad_bags([bag_ids(ids, …, text, chars) for ids, text in …]), computed by one pass of numpy over the
+    batch's ids (and characters) laid end to end, instead of a dozen small numpy calls per text.
+
+    An n-gram is kept only where all its items come from one text; (text, row) pairs are then made
+    distinct and sorted by one np.unique, which leaves each text's rows in the order bag_ids gives."""
+    B = len(token_lists)
+    lengths = np.fromiter((len(t) for t in token_lists), dtype=np.int64, count=B)   # (B,)
+    flat = np.fromiter((i for t in token_lists for i in t), dtype=np.uint64, count=int(lengths.sum()))
+    keys = _batch_rows(flat, np.repeat(np.arange(B, dtype=np.int64), lengths), n, buckets, vocab_size, 0)
+    if chars:
+        joined = "".join(texts)
+        codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+        seg = np.repeat(np.arange(B, dtype=np.int64), np.fromiter(map(len, texts), dtype=np.int64, count=B))
+        keys += _batch_rows(codes, seg, chars, buckets, UNICODE, CHAR_SALT)
+    width = np.int64(buckets + 1)
+    pairs = np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)   # text · (buckets+1) + row
+    which, rows = pairs // width, pairs % width + 1                                 # (P,) each
+    counts = np.bincount(which, minlength=B)                                         # (B,) distinct rows per text
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    out = np.zeros((B, max(1, int(counts.max(initial=0)))), dtype=np.int64)         # (B, M)
+    out[which, np.arange(len(pairs)) - starts[which]] = rows
+    return torch.from_numpy(out)
+
+
+def _batch_rows(a: np.ndarray, seg: np.ndarray, n: int, buckets: int, vocab_size: int, salt: int) -> list[np.ndarray]:
+    """(N,) uint64 items of several texts end to end, seg (N,) their text → text · (buckets+1) + row
+    of every 1..n-gram that lies within one text (_rows' rows, 0-based)."""
+    out = []
+    width = np.int64(buckets + 1)
+    for k, rows in enumerate(_rows(a, n, buckets, vocab_size, salt), start=1):
+        inside = seg[: len(seg) - k + 1] == seg[k - 1:]                               # (N - k + 1,)
+        out.append(seg[: len(rows)][inside] * width + rows[inside].astype(np.int64))
+    return out
+
+
 def _char_rows(text: str, n: int, buckets: int) -> list[np.ndarray]:
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)   # (N,) code points
     return _rows(codes, n, buckets, UNICODE, CHAR_SALT)

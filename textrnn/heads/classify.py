@@ -222,18 +222,24 @@ class Predictor(Predicts):
         c = self.config
         if not c.bag_chars:
             return bag_ids(tokens, c.bag_ngrams, c.bag_buckets, c.vocab_size)
-        if self._surfaces is None:
-            self._surfaces = self.tokenizer.surfaces()
-        text = "".join([self._surfaces[i] for i in tokens])
-        return bag_ids(tokens, c.bag_ngrams, c.bag_buckets, c.vocab_size, text, c.bag_chars)
+        return bag_ids(tokens, c.bag_ngrams, c.bag_buckets, c.vocab_size, self.spelled(tokens), c.bag_chars)
 
     def bag_rows(self, bags, idx):
         """The (b, M) padded n-gram rows of the bag token ids `bags[i]` for i in `idx`; None without a bag."""
         if bags is None:
             return None
-        from textrnn.ngrams import pad_bags
+        from textrnn.ngrams import bag_batch
 
-        return pad_bags([self.ngrams(bags[i]) for i in idx])
+        c = self.config
+        tokens = [bags[i] for i in idx]
+        return bag_batch(tokens, c.bag_ngrams, c.bag_buckets, c.vocab_size,
+                         [self.spelled(t) for t in tokens] if c.bag_chars else None, c.bag_chars)
+
+    def spelled(self, tokens: list[int]) -> str:
+        """The text a bag's token ids spell (the tokenizer's surfaces, normalised as it reads)."""
+        if self._surfaces is None:
+            self._surfaces = self.tokenizer.surfaces()
+        return "".join([self._surfaces[i] for i in tokens])
 
     @torch.inference_mode()
     def probabilities(self, texts: list[str], batch_size: int = 64) -> torch.Tensor:
