@@ -47,22 +47,24 @@ def publish(lines: list[str], name: str, write: Path | None) -> None:
 
 
 def tune_tfidf(train: list[tuple[str, str]], dev: list[tuple[str, str]], make, grid: list,
-               ngrams=((1, 1), (1, 2)), **vectorizer):
-    """A tf-idf baseline tuned on dev: for each n-gram range of `ngrams` (words, or characters with
-    `analyzer="char_wb"`) and each value `g` of `grid`,
-    fit `make(g)` (a scikit-learn classifier) on [(label, text)] `train`; keep the best on `dev`.
-    Returns (predict(texts) → labels, "ngrams A-B, g" naming the choice)."""
+               ngrams=((1, 1), (1, 2)), analyzers=("word",), **vectorizer):
+    """A tf-idf baseline tuned on dev: for each analyzer of `analyzers` (words; characters within
+    words, "char_wb"; or characters across them, "char"), each n-gram range of `ngrams` and each value
+    `g` of `grid`, fit `make(g)` (a scikit-learn classifier) on [(label, text)] `train`; keep the best
+    on `dev`. Returns (predict(texts) → labels, "[analyzer ]ngrams A-B, g" naming the choice)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     best = None
-    for ngram in ngrams:
-        vec = TfidfVectorizer(ngram_range=ngram, sublinear_tf=True, **vectorizer)
-        xtr = vec.fit_transform([t for _, t in train])
-        for g in grid:
-            clf = make(g).fit(xtr, [l for l, _ in train])
-            acc = (clf.predict(vec.transform([t for _, t in dev])) == [l for l, _ in dev]).mean()
-            if best is None or acc > best[0]:
-                best = (acc, vec, clf, f"ngrams {ngram[0]}-{ngram[1]}, {g}")
+    for analyzer in analyzers:
+        for ngram in ngrams:
+            vec = TfidfVectorizer(ngram_range=ngram, sublinear_tf=True, analyzer=analyzer, **vectorizer)
+            xtr = vec.fit_transform([t for _, t in train])
+            for g in grid:
+                clf = make(g).fit(xtr, [l for l, _ in train])
+                acc = (clf.predict(vec.transform([t for _, t in dev])) == [l for l, _ in dev]).mean()
+                if best is None or acc > best[0]:
+                    name = "" if len(analyzers) == 1 else f"{analyzer} "
+                    best = (acc, vec, clf, f"{name}ngrams {ngram[0]}-{ngram[1]}, {g}")
     _, vec, clf, setting = best
     return (lambda texts: list(clf.predict(vec.transform(texts)))), setting
 
