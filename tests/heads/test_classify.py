@@ -1,5 +1,7 @@
 """Contract: train a few steps → save → load → same predictions; every pooling and impl works."""
 
+import dataclasses
+
 import pytest
 import torch
 
@@ -293,3 +295,7 @@ def test_character_ngrams_in_the_bag(tmp_path):
     first = model.predict(texts)
     again = textrnn.load(_resaved(model, tmp_path)).predict(texts)
     assert [r and r["label"] for r in first] == [r and r["label"] for r in again]
+    # bag_chars_len: only the first tokens' characters (a long e-mail's opening)
+    model.config = dataclasses.replace(model.config, bag_chars_len=1)
+    assert model.spelled(bag) == model.tokenizer.surfaces()[bag[0]]
+    assert set(char_ngram_ids(spelled, 3, 4096).tolist()) - set(model.ngrams(bag).tolist())

@@ -18,7 +18,8 @@ Reading long texts (an e-mail may run to tens of thousands of characters), chose
   in T, the chunks are parallel in B).
 
 With `bag_ngrams` > 0 a bag of the text's n-grams (its first `bag_len` tokens, usually many more than
-the encoder reads, and with `bag_chars` the character n-grams they spell) adds a learned score per
+the encoder reads, and with `bag_chars` the character n-grams they spell, or the first `bag_chars_len`
+of them spell) adds a learned score per
 n-gram to the logits: the wide part of a wide-and-deep model (textrnn/ngrams.py):
 
     logits (B, C) = linear(pooled) + NgramBag(n-gram rows (B, M))
@@ -66,6 +67,8 @@ class ClassifierConfig:
     bag_buckets: int = 1 << 20     # rows of the bag's table (n-grams are hashed into them)
     bag_len: int = 1024            # tokens of a text the bag reads (the encoder reads max_len)
     bag_chars: int = 0             # 0: none; n: the bag also scores the character 1..n-grams those tokens spell
+    bag_chars_len: int = 0         # of only the first this many of them (0: all bag_len): a long e-mail's
+                                   # characters cost time and training memory that its opening may not repay
 
     def __post_init__(self):
         from textrnn.run_config import MAX_LAYERS, MAX_WIDTH, check_ranges
@@ -74,7 +77,8 @@ class ClassifierConfig:
         check_ranges(self, "model", {"vocab_size": (1, None), "embedding_dim": (1, MAX_WIDTH),
                                      "hidden_size": (1, MAX_WIDTH), "num_layers": (1, MAX_LAYERS),
                                      "dropout": (0.0, 0.95), "rnn_dropout": (0.0, 0.95), "bag_ngrams": (0, 4),
-                                     "bag_buckets": (1, 1 << 24), "bag_len": (1, None), "bag_chars": (0, 6)})
+                                     "bag_buckets": (1, 1 << 24), "bag_len": (1, None), "bag_chars": (0, 6),
+                                     "bag_chars_len": (0, None)})
         if self.bag_chars and not self.bag_ngrams:
             raise ConfigError("model.bag_chars needs the bag: model.bag_ngrams is 0",
                               hint="set model.bag_ngrams = 1 (or 2) beside model.bag_chars")
@@ -236,10 +240,11 @@ class Predictor(Predicts):
                          [self.spelled(t) for t in tokens] if c.bag_chars else None, c.bag_chars)
 
     def spelled(self, tokens: list[int]) -> str:
-        """The text a bag's token ids spell (the tokenizer's surfaces, normalised as it reads)."""
+        """The text a bag's token ids spell (the tokenizer's surfaces, normalised as it reads), or
+        their first `bag_chars_len` spell: what the bag's character n-grams read."""
         if self._surfaces is None:
             self._surfaces = self.tokenizer.surfaces()
-        return "".join([self._surfaces[i] for i in tokens])
+        return "".join([self._surfaces[i] for i in tokens[: self.config.bag_chars_len or None]])
 
     @torch.inference_mode()
     def probabilities(self, texts: list[str], batch_size: int = 64) -> torch.Tensor:
