@@ -44,6 +44,9 @@ def test_a_batch_of_bags_is_the_padded_bags_of_its_texts(vocab_size, buckets, n,
         want = pad_bags([bag_ids(t, n, buckets, vocab_size, x, chars) for t, x in zip(tokens, texts)])
         assert torch.equal(bag_batch(tokens, n, buckets, vocab_size, texts, chars), want)
     assert bag_batch([[], []], 2, 64, 50).tolist() == [[0], [0]]     # empty texts: one padding column
+    assert bag_batch([], 2, 64, 50).shape == pad_bags([]).shape == (0, 1)
+    with pytest.raises(ValueError, match="one text per token list"):
+        bag_batch([[1], [2]], 1, 64, 50, ["a"], chars=2)
 
 
 def test_order_matters_for_pairs():

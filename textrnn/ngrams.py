@@ -61,9 +61,13 @@ def bag_batch(token_lists: list, n: int, buckets: int, vocab_size: int, texts: l
     pad_bags([bag_ids(ids, …, text, chars) for ids, text in …]), computed by one pass of numpy over the
     batch's ids (and characters) laid end to end, instead of a dozen small numpy calls per text.
 
-    An n-gram is kept only where all its items come from one text; (text, row) pairs are then made
+    An n-gram is kept only where all its items come from one text; (text, row) pairs, coded as
+    text · (buckets + 1) + row (well inside int64 for the config's ≤ 2^24 buckets), are then made
     distinct and sorted by one np.unique, which leaves each text's rows in the order bag_ids gives."""
     B = len(token_lists)
+    if chars and (texts is None or len(texts) != B):
+        raise ValueError(f"bag_batch: character n-grams need one text per token list ({B}), got "
+                         f"{'none' if texts is None else len(texts)}")
     lengths = np.fromiter((len(t) for t in token_lists), dtype=np.int64, count=B)   # (B,)
     flat = np.fromiter((i for t in token_lists for i in t), dtype=np.uint64, count=int(lengths.sum()))
     keys = _batch_rows(flat, np.repeat(np.arange(B, dtype=np.int64), lengths), n, buckets, vocab_size, 0)

@@ -110,7 +110,7 @@ def markdown(r: dict, command: str) -> list[str]:
         lines += ["### `sentiment-ko` (nsmc test, n = {:,}; target ≥ 88.0)".format(s["test"]["n"]), "",
                   "| system | test accuracy | macro-F1 |", "|---|---|---|",
                   f"| **textrnn `sentiment-ko`** | **{100 * s['test']['accuracy']:.2f}** | {100 * s['test']['macro_f1']:.2f} |",
-                  f"| tf-idf + logistic regression (character n-grams {s['baseline']['setting']}, tuned on dev) | "
+                  f"| tf-idf + logistic regression ({s['baseline']['setting']}, tuned on dev) | "
                   f"{100 * s['baseline']['accuracy']:.2f} | {100 * s['baseline']['macro_f1']:.2f} |", "",
                   f"Model: {s['size_mb']:.1f} MB on disk; dev accuracy {100 * s['dev'].get('accuracy', float('nan')):.2f}; "
                   f"{s['speed'][0]:,.0f} ± {s['speed'][1]:,.0f} reviews/s on the test text (target ≥ 3,000).", ""]

@@ -63,7 +63,8 @@ def tune_tfidf(train: list[tuple[str, str]], dev: list[tuple[str, str]], make, g
                 clf = make(g).fit(xtr, [l for l, _ in train])
                 acc = (clf.predict(vec.transform([t for _, t in dev])) == [l for l, _ in dev]).mean()
                 if best is None or acc > best[0]:
-                    name = "" if len(analyzers) == 1 else f"{analyzer} "
+                    kind = {"char_wb": "characters within words, ", "char": "characters across words, "}
+                    name = "" if len(analyzers) == 1 else kind.get(analyzer, f"{analyzer}, ")
                     best = (acc, vec, clf, f"{name}ngrams {ngram[0]}-{ngram[1]}, {g}")
     _, vec, clf, setting = best
     return (lambda texts: list(clf.predict(vec.transform(texts)))), setting

@@ -268,6 +268,8 @@ def test_bad_bag_config():
         ClassifierConfig(labels=("a", "b"), vocab_size=5, bag_ngrams=9)
     with pytest.raises(ConfigError, match="model.bag_chars needs the bag"):
         ClassifierConfig(labels=("a", "b"), vocab_size=5, bag_chars=3)
+    with pytest.raises(ConfigError, match="model.bag_chars is 0"):
+        ClassifierConfig(labels=("a", "b"), vocab_size=5, bag_ngrams=1, bag_chars_len=8)
 
 
 def test_character_ngrams_in_the_bag(tmp_path):
@@ -275,7 +277,7 @@ def test_character_ngrams_in_the_bag(tmp_path):
     rows for decomposed (NFD) Hangul as for composed, and the contract holds."""
     import unicodedata
 
-    from textrnn.ngrams import char_ngram_ids, ngram_ids
+    from textrnn.ngrams import char_ngram_ids, ngram_ids, pad_bags
     from textrnn.train import train
 
     cfg = tiny_classify_config(epochs=2)
@@ -299,3 +301,6 @@ def test_character_ngrams_in_the_bag(tmp_path):
     model.config = dataclasses.replace(model.config, bag_chars_len=1)
     assert model.spelled(bag) == model.tokenizer.surfaces()[bag[0]]
     assert set(char_ngram_ids(spelled, 3, 4096).tolist()) - set(model.ngrams(bag).tolist())
+    # training (encode_examples: text by text) and prediction (bag_rows: the batch at once) read the same rows
+    _, bags = model.read(texts)
+    assert torch.equal(model.bag_rows(bags, range(len(bags))), pad_bags([model.ngrams(b) for b in bags]))

@@ -18,9 +18,9 @@ Reading long texts (an e-mail may run to tens of thousands of characters), chose
   in T, the chunks are parallel in B).
 
 With `bag_ngrams` > 0 a bag of the text's n-grams (its first `bag_len` tokens, usually many more than
-the encoder reads, and with `bag_chars` the character n-grams they spell, or the first `bag_chars_len`
-of them spell) adds a learned score per
-n-gram to the logits: the wide part of a wide-and-deep model (textrnn/ngrams.py):
+the encoder reads; with `bag_chars` also the character n-grams that they, or only the first
+`bag_chars_len` of them, spell) adds a learned score per n-gram to the logits: the wide part of a
+wide-and-deep model (textrnn/ngrams.py):
 
     logits (B, C) = linear(pooled) + NgramBag(n-gram rows (B, M))
 """
@@ -67,8 +67,8 @@ class ClassifierConfig:
     bag_buckets: int = 1 << 20     # rows of the bag's table (n-grams are hashed into them)
     bag_len: int = 1024            # tokens of a text the bag reads (the encoder reads max_len)
     bag_chars: int = 0             # 0: none; n: the bag also scores the character 1..n-grams those tokens spell
-    bag_chars_len: int = 0         # of only the first this many of them (0: all bag_len): a long e-mail's
-                                   # characters cost time and training memory that its opening may not repay
+    bag_chars_len: int = 0         # with bag_chars: only the first this many tokens' characters (0: all
+                                   # bag_len of them); a long e-mail's characters cost time and training memory
 
     def __post_init__(self):
         from textrnn.run_config import MAX_LAYERS, MAX_WIDTH, check_ranges
@@ -82,6 +82,9 @@ class ClassifierConfig:
         if self.bag_chars and not self.bag_ngrams:
             raise ConfigError("model.bag_chars needs the bag: model.bag_ngrams is 0",
                               hint="set model.bag_ngrams = 1 (or 2) beside model.bag_chars")
+        if self.bag_chars_len and not self.bag_chars:
+            raise ConfigError("model.bag_chars_len limits the bag's character n-grams, but model.bag_chars is 0",
+                              hint="set model.bag_chars (e.g. 4) beside it, or remove bag_chars_len")
         choose("pooling", self.pooling, POOLINGS)
         choose("reading", self.reading, READINGS)
         choose("precision", self.precision, MODEL_PRECISIONS)
