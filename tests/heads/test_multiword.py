@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textrnn.heads.multiword import Expander, always_entries, tables, token_counts
+from textrnn.heads.multiword import Expander, always_entries, always_pairs, pair_counts, tables, token_counts
 from textrnn.heads.segment import spans
 
 
@@ -38,6 +38,18 @@ def test_always_split_needs_enough_splits_and_share():
     assert always_entries(split, whole, min_count=2) == ("cant",)   # its: 1 of 3; lets: 1 of 2; gotta: once
     assert always_entries(split, whole, min_count=1) == ("cant", "gotta")
     assert always_entries(split, whole, min_count=1, min_share=0.5) == ("cant", "gotta", "lets")
+
+
+def test_a_surface_written_both_ways_is_always_split_before_some_words():
+    """`its` is split before `not` in every one of its three occurrences there, and left whole before
+    `own`: the pair joins the list, the surface alone does not."""
+    text = [("its", ["it", "s"]), ("not", None), ("its", None), ("own", None)]
+    examples = [_example(text)] * 3 + [_example([("its", ["it", "s"]), ("own", None)])]
+    split, whole = pair_counts(examples, spans, {"its"})
+    assert split == {"its not": 3, "its own": 1} and whole == {"its own": 3}
+    assert always_pairs(split, whole) == ("its not",)
+    t = tables(examples, spans)
+    assert t["mwt_always"] == ["its not"]          # its alone: 4 splits of 7
 
 
 def test_tables_for_the_model_config():

@@ -122,6 +122,11 @@ def test_a_surface_the_treebank_always_splits_is_split_where_the_network_did_not
     p.expander = Expander(p.config.mwt, always=("can't",))
     assert p.tokens(text, labels) == [[(0, 5, True), (6, 10, False)]]
     assert p.segment([text])[0][0]["tokens"][0]["words"] == ["Ca", "n't"]
+    # a pair "surface next": split before that token only (`its not` is it's; `its own` the possessive)
+    p.expander = Expander(p.config.mwt, always=("its not",))
+    text = "its not its own"
+    labels = [INSIDE] * 2 + [TOKEN] + ([INSIDE] * 3 + [TOKEN]) * 2 + [INSIDE] * 3 + [SENTENCE]   # a space is INSIDE
+    assert p.tokens(text, labels) == [[(0, 3, True), (4, 7, False), (8, 11, False), (12, 15, False)]]
 
 
 def test_evaluate_scores_a_treebank(tiny_segmenter):

@@ -13,7 +13,9 @@ kept in the model's config, do the rest:
   the network learns these from a handful of examples each and misses many on text it never saw
   (EWT dev, the shipped segmenter: 19 of its 66 missed multiword tokens; words F1 98.77 → 98.91,
   docs/BENCHMARKS.md). A surface the treebank writes both ways (`its` is `it s` a quarter of the time,
-  `lets` 5 times of 7: "this app lets you") is left to the network, which reads the context.
+  `lets` 5 times of 7: "this app lets you") is left to the network, which reads the context —
+  unless the word after it settles the matter: the list also holds pairs "surface next" that pass the
+  same test (`its not`, `its a`: it's, never the possessive), and such a token is split before that word.
 """
 
 from __future__ import annotations
@@ -88,7 +90,31 @@ def always_entries(split: dict[str, Counter], whole: Counter, min_count: int = A
     return tuple(out)
 
 
+def pair_counts(examples, spans, surfaces) -> tuple[Counter, Counter]:
+    """Over [(text, labels, mwts)]: how often each of `surfaces` (lowercased) is split, and how often it is
+    left whole, before each next token of its sentence, keyed "surface next"."""
+    split: Counter = Counter()
+    whole: Counter = Counter()
+    for text, labels, _ in examples:
+        for sentence in spans(text, list(map(int, labels))):
+            for (s, e, multi), (s2, e2, _) in zip(sentence, sentence[1:]):
+                low = text[s:e].lower()
+                if low in surfaces:
+                    (split if multi else whole)[f"{low} {text[s2:e2].lower()}"] += 1
+    return split, whole
+
+
+def always_pairs(split: Counter, whole: Counter, min_count: int = ALWAYS_MIN_COUNT,
+                 min_share: float = ALWAYS_MIN_SHARE) -> tuple[str, ...]:
+    """The pairs "surface next" for `mwt_always`: the surface is split before that word at least
+    `min_count` times and in at least `min_share` of the times (always_entries' test, in context)."""
+    return tuple(p for p, n in sorted(split.items()) if n >= min_count and n / (n + whole[p]) >= min_share)
+
+
 def tables(examples, spans) -> dict[str, list[str]]:
-    """The model config's multiword tables read from a training treebank: {"mwt": …, "mwt_always": …}."""
+    """The model config's multiword tables read from a training treebank: {"mwt": …, "mwt_always": …},
+    the latter with the surfaces always split, then the pairs of the others (split before a word)."""
     split, whole = token_counts(examples, spans)
-    return {"mwt": list(mwt_entries(split)), "mwt_always": list(always_entries(split, whole))}
+    always = always_entries(split, whole)
+    pairs = always_pairs(*pair_counts(examples, spans, set(split) - set(always)))
+    return {"mwt": list(mwt_entries(split)), "mwt_always": list(always + pairs)}

@@ -87,7 +87,7 @@ class SegmenterConfig:
     dropout: float = 0.2
     max_len: int = 400             # characters per training piece and per window read at prediction
     mwt: tuple[str, ...] = ()      # "surface<TAB>word word": the multiword tokens of the training treebank
-    mwt_always: tuple[str, ...] = ()   # surfaces it (nearly) always splits: split wherever met (multiword.py)
+    mwt_always: tuple[str, ...] = ()   # surfaces it (nearly) always splits, and "surface next" pairs (multiword.py)
     impl: str = "fused"
     precision: str = "fp32"        # fp32 | bf16: predictions run in bfloat16 on CPUs that have it natively
                                    # (textrnn/runtime.py); training is not affected
@@ -241,11 +241,16 @@ class Predictor:
 
     def tokens(self, text: str, labels) -> list[list[tuple[int, int, bool]]]:
         """spans(text, labels), a token the network left whole also multiword when the training treebank
-        (nearly) always splits its surface (multiword.py)."""
+        (nearly) always splits its surface, or splits it before the token that follows (multiword.py)."""
         always = self.expander.always
         if not always:
             return spans(text, labels)
-        return [[(s, e, mwt or text[s:e].lower() in always) for s, e, mwt in sent] for sent in spans(text, labels)]
+        out = []
+        for sent in spans(text, labels):
+            lows = [text[s:e].lower() for s, e, _ in sent] + [""]
+            out.append([(s, e, mwt or lows[i] in always or f"{lows[i]} {lows[i + 1]}" in always)
+                        for i, (s, e, mwt) in enumerate(sent)])
+        return out
 
     def save(self, directory, metrics: dict | None = None, half: bool = False, int8: bool = False):
         from textrnn.bundle import save_predictor
