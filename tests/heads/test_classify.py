@@ -277,7 +277,7 @@ def test_character_ngrams_in_the_bag(tmp_path):
     rows for decomposed (NFD) Hangul as for composed, and the contract holds."""
     import unicodedata
 
-    from textrnn.ngrams import char_ngram_ids, ngram_ids, pad_bags
+    from textrnn.ngrams import bag_ids, char_ngram_ids, ngram_ids
     from textrnn.train import train
 
     cfg = tiny_classify_config(epochs=2)
@@ -287,12 +287,12 @@ def test_character_ngrams_in_the_bag(tmp_path):
     model = textrnn.load(tmp_path / "run" / "model")
     (ids,), (bag,) = model.read(["a wonderful film"])
     spelled = "".join(model.tokenizer.surfaces()[i] for i in bag)
-    rows = set(model.ngrams(bag).tolist())
+    rows = set(model.ngrams(bag))
     assert set(ngram_ids(bag, 1, 4096, model.config.vocab_size).tolist()) <= rows
     assert set(char_ngram_ids(spelled, 3, 4096).tolist()) <= rows and "wonderful" in spelled
     korean = "이 영화 정말 재밌어요"
     nfd = unicodedata.normalize("NFD", korean)
-    assert model.ngrams(model.read([nfd])[1][0]).tolist() == model.ngrams(model.read([korean])[1][0]).tolist()
+    assert model.ngrams(model.read([nfd])[1][0]) == model.ngrams(model.read([korean])[1][0])
     texts = ["a wonderful , moving film", "a dull mess", "", korean]
     first = model.predict(texts)
     again = textrnn.load(_resaved(model, tmp_path)).predict(texts)
@@ -300,7 +300,9 @@ def test_character_ngrams_in_the_bag(tmp_path):
     # bag_chars_len: only the first tokens' characters (a long e-mail's opening)
     model.config = dataclasses.replace(model.config, bag_chars_len=1)
     assert model.spelled(bag) == model.tokenizer.surfaces()[bag[0]]
-    assert set(char_ngram_ids(spelled, 3, 4096).tolist()) - set(model.ngrams(bag).tolist())
-    # training (encode_examples: text by text) and prediction (bag_rows: the batch at once) read the same rows
+    assert set(char_ngram_ids(spelled, 3, 4096).tolist()) - set(model.ngrams(bag))
+    # the rows training caches (a thousand texts at a time) are those of the text-by-text definition
     _, bags = model.read(texts)
-    assert torch.equal(model.bag_rows(bags, range(len(bags))), pad_bags([model.ngrams(b) for b in bags]))
+    c = model.config
+    assert model.ngram_lists(bags) == [bag_ids(b, c.bag_ngrams, c.bag_buckets, c.vocab_size, model.spelled(b),
+                                               c.bag_chars).tolist() for b in bags]

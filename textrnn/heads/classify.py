@@ -221,15 +221,19 @@ class Predictor(Predicts):
             ids = [s[:m] for s in full]
         return ids, [s[: c.bag_len] for s in full] if with_bag else None
 
-    def ngrams(self, tokens: list[int]):
-        """The bag's distinct n-gram rows (M,) of a text's bag token ids: token n-grams, and with
+    def ngrams(self, tokens: list[int]) -> list[int]:
+        """The bag's distinct n-gram rows of one text's bag token ids: token n-grams, and with
         `bag_chars` the character n-grams of the text they spell (ngrams.py)."""
-        from textrnn.ngrams import bag_ids
+        return self.ngram_lists([tokens])[0]
 
-        c = self.config
-        if not c.bag_chars:
-            return bag_ids(tokens, c.bag_ngrams, c.bag_buckets, c.vocab_size)
-        return bag_ids(tokens, c.bag_ngrams, c.bag_buckets, c.vocab_size, self.spelled(tokens), c.bag_chars)
+    def ngram_lists(self, bags) -> list[list[int]]:
+        """Each text's distinct n-gram rows (what training caches), by bag_rows a thousand texts at a
+        time: training and prediction read their rows through the same code."""
+        out = []
+        for k in range(0, len(bags), 1000):
+            block = self.bag_rows(bags, range(k, min(k + 1000, len(bags))))     # (b, M), 0-padded
+            out += [row[row > 0].tolist() for row in block]
+        return out
 
     def bag_rows(self, bags, idx):
         """The (b, M) padded n-gram rows of the bag token ids `bags[i]` for i in `idx`; None without a bag."""
@@ -407,7 +411,7 @@ def encode_examples(predictor: Predictor, examples) -> list[tuple]:
     ids, bags = predictor.read([t for _, t in examples])
     if bags is None:
         return [(s, index[l]) for s, (l, _) in zip(ids, examples)]
-    return [(s, index[l], predictor.ngrams(b).tolist()) for s, (l, _), b in zip(ids, examples, bags)]
+    return [(s, index[l], rows) for s, (l, _), rows in zip(ids, examples, predictor.ngram_lists(bags))]
 
 
 def batches(encoded, batch_size: int, rng):
