@@ -17,6 +17,9 @@ N-grams are of the tokenizer's ids: unigrams are the ids themselves; a longer n-
 Row 0 is padding. With `bag_chars` the bag also holds the character n-grams of the text those tokens
 spell (tf-idf's `analyzer="char"`; `char_ngram_ids`), hashed into the same rows with another salt:
 in an agglutinative language such as Korean a word's stem and ending are its characters.
+
+`ngram_ids`, `char_ngram_ids` and `bag_ids` define a text's rows one text at a time; `bag_batch`, which
+training and prediction both use (heads/classify.py), computes a batch's rows at once, the same ones.
 """
 
 from __future__ import annotations
