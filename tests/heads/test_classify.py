@@ -304,5 +304,6 @@ def test_character_ngrams_in_the_bag(tmp_path):
     # the rows training caches (a thousand texts at a time) are those of the text-by-text definition
     _, bags = model.read(texts)
     c = model.config
-    assert model.ngram_lists(bags) == [bag_ids(b, c.bag_ngrams, c.bag_buckets, c.vocab_size, model.spelled(b),
-                                               c.bag_chars).tolist() for b in bags]
+    want = [bag_ids(b, c.bag_ngrams, c.bag_buckets, c.vocab_size, model.spelled(b), c.bag_chars).tolist() for b in bags]
+    assert model.ngram_lists(bags) == want
+    assert model.ngram_lists(bags * 5, budget=3) == want * 5       # blocks of a few texts: the same rows

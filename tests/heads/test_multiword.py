@@ -50,6 +50,9 @@ def test_a_surface_written_both_ways_is_always_split_before_some_words():
     assert always_pairs(split, whole) == ("its not",)
     t = tables(examples, spans)
     assert t["mwt_always"] == ["its not"]          # its alone: 4 splits of 7
+    # a surface always split gets no pairs of its own
+    cant = [_example([("cant", ["ca", "nt"]), ("go", None)])] * 3
+    assert tables(cant, spans)["mwt_always"] == ["cant"]
 
 
 def test_tables_for_the_model_config():

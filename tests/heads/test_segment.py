@@ -127,6 +127,9 @@ def test_a_surface_the_treebank_always_splits_is_split_where_the_network_did_not
     text = "its not its own"
     labels = [INSIDE] * 2 + [TOKEN] + ([INSIDE] * 3 + [TOKEN]) * 2 + [INSIDE] * 3 + [SENTENCE]   # a space is INSIDE
     assert p.tokens(text, labels) == [[(0, 3, True), (4, 7, False), (8, 11, False), (12, 15, False)]]
+    text = "Its not its Not"                        # any case; never across a sentence end (after the second its)
+    labels = [INSIDE] * 2 + [TOKEN] + [INSIDE] * 3 + [TOKEN] + [INSIDE] * 3 + [SENTENCE] + [INSIDE] * 3 + [SENTENCE]
+    assert p.tokens(text, labels) == [[(0, 3, True), (4, 7, False), (8, 11, False)], [(12, 15, False)]]
 
 
 def test_evaluate_scores_a_treebank(tiny_segmenter):

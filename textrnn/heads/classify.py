@@ -226,13 +226,17 @@ class Predictor(Predicts):
         `bag_chars` the character n-grams of the text they spell (ngrams.py)."""
         return self.ngram_lists([tokens])[0]
 
-    def ngram_lists(self, bags) -> list[list[int]]:
-        """Each text's distinct n-gram rows (what training caches), by bag_rows a thousand texts at a
-        time: training and prediction read their rows through the same code."""
-        out = []
-        for k in range(0, len(bags), 1000):
-            block = self.bag_rows(bags, range(k, min(k + 1000, len(bags))))     # (b, M), 0-padded
-            out += [row[row > 0].tolist() for row in block]
+    def ngram_lists(self, bags, budget: int = 100_000) -> list[list[int]]:
+        """Each text's distinct n-gram rows (what training caches), by bag_rows over blocks of texts of
+        about `budget` bag tokens together (a block's padded rows grow with its longest text): training
+        and prediction read their rows through the same code."""
+        out, start, tokens = [], 0, 0
+        for i, b in enumerate(bags):
+            tokens += len(b)
+            if tokens >= budget or i == len(bags) - 1:
+                block = self.bag_rows(bags, range(start, i + 1))          # (b, M), 0-padded
+                out += [row[row > 0].tolist() for row in block]
+                start, tokens = i + 1, 0
         return out
 
     def bag_rows(self, bags, idx):

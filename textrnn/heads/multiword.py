@@ -11,8 +11,8 @@ kept in the model's config, do the rest:
 - `mwt_always`: the surfaces the treebank splits at least three times and in at least 80 % of their
   occurrences (`cant`, `thats`, `gotta`, `Ive`). A token with such a surface is split even where the network left it whole:
   the network learns these from a handful of examples each and misses many on text it never saw
-  (EWT dev, the shipped segmenter: 19 of its 66 missed multiword tokens; words F1 98.77 → 98.91,
-  docs/BENCHMARKS.md). A surface the treebank writes both ways (`its` is `it s` a quarter of the time,
+  (EWT dev, the shipped segmenter: 19 of its 66 missed multiword tokens; words F1 98.77 → 98.88, and
+  98.91 with the pairs below; docs/BENCHMARKS.md). A surface the treebank writes both ways (`its` is `it s` a quarter of the time,
   `lets` 5 times of 7: "this app lets you") is left to the network, which reads the context —
   unless the word after it settles the matter: the list also holds pairs "surface next" that pass the
   same test (`its not`, `its a`: it's, never the possessive), and such a token is split before that word.
@@ -40,7 +40,8 @@ class Expander:
             if len(w) == 2 and surface == "".join(w) and len(w[1]) < len(surface):
                 suffixes.add(w[1])
         self.suffixes = sorted(suffixes, key=len, reverse=True)
-        self.always = frozenset(always)     # lowercased surfaces split wherever met (Predictor.tokens)
+        self.always = frozenset(always)     # lowercased surfaces split wherever met, and "surface next" pairs
+                                            # split before that token (Predictor.tokens)
 
     def words(self, surface: str) -> list[str]:
         low = surface.lower()
