@@ -86,6 +86,9 @@ class TrainConfig:
     int8_embeddings: bool = False  # and its big word-embedding matrices as int8 with a scale per row (a quarter
                                    # of fp32): they are most of a model's size (bundle.py)
     ensemble: int = 1              # train this many models (seeds seed, seed+1, ...) and average their predictions
+    bag_naive_bayes: tuple[float, ...] = ()   # classify with an n-gram bag: after training, add naive Bayes
+                                   # log-count ratios × w to the bag, w the best of these on dev (naive_bayes.py)
+    bag_naive_bayes_alpha: float = 0.1   # their smoothing (counts of texts holding each n-gram + alpha)
 
     def __post_init__(self):
         check_ranges(self, "train", {
@@ -93,7 +96,14 @@ class TrainConfig:
             "weight_decay": (0.0, None),
             "clip": (0.0, None), "warmup": (0, None), "plateau_factor": (0.0, 1.0), "plateau_patience": (1, None),
             "checkpoint_every": (0, None), "max_bad_steps": (1, None), "patience": (1, None), "max_steps": (0, None),
-            "threads": (0, None), "ensemble": (1, None)})
+            "threads": (0, None), "ensemble": (1, None), "bag_naive_bayes_alpha": (1e-6, None)})
+        if isinstance(self.bag_naive_bayes, list):
+            object.__setattr__(self, "bag_naive_bayes", tuple(self.bag_naive_bayes))
+        if not isinstance(self.bag_naive_bayes, tuple) or not all(
+                isinstance(w, (int, float)) and not isinstance(w, bool) and 0 <= w < float("inf")
+                for w in self.bag_naive_bayes):
+            raise ConfigError(f"config key 'train.bag_naive_bayes' must be a list of weights ≥ 0 to try "
+                              f"(e.g. [0.1, 0.3, 1.0]), got {self.bag_naive_bayes!r}")
 
 
 @dataclass(frozen=True)

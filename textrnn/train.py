@@ -4,6 +4,8 @@
 
 A run directory holds:
     model/           the best model so far on the dev set (a bundle: what you use)
+    model-trained/   with train.bag_naive_bayes: that model as trained, before naive Bayes weights
+                     were added to its bag (train_report.py)
     checkpoint/      the last finished epoch: bundle + trainer.pt (optimizer, RNG, history),
                      from which `--resume` continues after a crash
     metrics.jsonl    one JSON line per epoch: train loss, dev scores, learning rate, time, the mean
@@ -21,6 +23,7 @@ import json
 import math
 import os
 import random
+import shutil
 import signal
 import sys
 import time
@@ -30,6 +33,7 @@ from textrnn.config import from_dict, to_dict
 from textrnn.errors import ConfigError, TextrnnError, choose
 from textrnn.run_config import DEVICES, PRECISIONS, SCHEDULES, RunConfig, TrainConfig  # noqa: F401
 from textrnn.run_dir import RUN_CONFIG, check_resume, check_run_dir, logged_epochs, run_lock
+from textrnn.train_report import TRAINED
 
 
 def pick_device(name: str, local_rank: int = 0):
@@ -103,6 +107,10 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
         tokenizer = make_tokenizer(head, run, data.train, out / "checkpoint" if resume else init_dir)
         distributed.same_everywhere(tokenizer.vocab_size, dist, "tokenizer's vocabulary")
         predictor = head.build(run.model, data.train, tokenizer)
+        if tc.bag_naive_bayes and not getattr(predictor.config, "bag_ngrams", 0):
+            raise ConfigError("train.bag_naive_bayes adds naive Bayes weights to a classifier's n-gram bag, but this "
+                              f"{run.task} model has none", hint="set model.bag_ngrams (e.g. 2) in a classify config, "
+                              "or remove train.bag_naive_bayes")
         if init_dir is not None and not resume:
             from textrnn.train_data import init_from
 
@@ -114,6 +122,8 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
         distributed.finish(dist)
         if not dist.main:
             return {}
+        from textrnn.train_report import final_report
+
         return final_report(trainer, config, command)
 
 
@@ -346,6 +356,7 @@ class Trainer:
             if self.dist.main:
                 self.predictor.save(self.out / "model", metrics={"dev": record.get("dev"), "epoch": epoch},
                                     half=tc.half, int8=tc.int8_embeddings)
+                shutil.rmtree(self.out / TRAINED, ignore_errors=True)   # the previous best as trained (train_report.py)
         else:
             state["bad_epochs"] += 1
         state["epoch"] = epoch
@@ -357,36 +368,6 @@ class Trainer:
         self.log(f"epoch {epoch}: train loss {record['train_loss']:.4f}{dev_msg} ({record['seconds']}s)"
                  + (" *best*" if improved else ""))
         self.save_checkpoint(state)
-
-
-def final_report(trainer: Trainer, config: dict, command: str) -> dict:
-    """The best model on dev (and test, if given), scored and recorded in its metrics.json."""
-    import torch
-
-    from textrnn import load
-    from textrnn.train_data import score_splits
-
-    run, out, tc = trainer.run, trainer.out, trainer.tc
-    best = load(out / "model")
-    final = {"task": run.task, "headline": trainer.headline, "best_epoch": trainer.state["best_epoch"],
-             "epochs_run": trainer.state["epoch"],
-             # the epochs' own times from metrics.jsonl: a resumed run counts its earlier epochs too
-             "train_seconds": round(sum(r.get("seconds", 0) for r in logged_epochs(trainer.metrics_log)), 1),
-             "parameters": trainer.n_params,
-             "data": {k: v for k, v in to_dict(run.data).items() if v},
-             "config": config, "command": command,
-             "date": time.strftime("%Y-%m-%d"), "torch": torch.__version__}
-    final.update(score_splits(trainer.head, run, best, trainer.data.base,
-                              lambda split, s: trainer.log(f"best model (epoch {trainer.state['best_epoch']}) {split} "
-                                                           f"{trainer.headline}: {s[trainer.headline]:.4f}")))
-    best.save(out / "model", metrics=final, half=tc.half, int8=tc.int8_embeddings)
-    try:
-        from textrnn.plot import plot_run
-
-        trainer.log(f"curves: {plot_run(out)}")
-    except ImportError:  # matplotlib is optional for training
-        trainer.log("note: no curves.png (pip install matplotlib; then `textrnn plot RUN_DIR`)")
-    return final
 
 
 def out_of_steps(state: dict, tc: TrainConfig) -> bool:
