@@ -33,16 +33,16 @@ def bag_config(epochs=2, **train_keys):
 
 
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])
-def test_the_weights_reach_the_network_predictions_run_on(tmp_path, precision):
+def test_the_weights_reach_the_network_predictions_run_on(tmp_path, monkeypatch, precision):
     """In bfloat16 predictions run on a copy of the model (runtime.prediction_model): it gets them too."""
     from textrnn import load
     from textrnn.heads.classify import evaluate
     from textrnn.naive_bayes import add_naive_bayes
 
-    config = bag_config(epochs=1)
-    config["model"]["precision"] = precision
-    train(config, tmp_path / "run", quiet=True)
+    monkeypatch.setenv("TEXTRNN_PRECISION", precision)   # bf16 even on a CPU without native bfloat16
+    train(bag_config(epochs=1, half=True), tmp_path / "run", quiet=True)   # saved in fp16, as the shipped models
     p = load(tmp_path / "run" / "model")
+    assert (p.runner is p.model) == (precision == "fp32")
     trained = p.model.bag.weight.detach().clone()
     seen = []
 
@@ -52,50 +52,57 @@ def test_the_weights_reach_the_network_predictions_run_on(tmp_path, precision):
 
     encoded = [([], 1, [1, 2]), ([], 0, [3, 4])]
     add_naive_bayes(p, encoded, [1.0], 1.0, {"dev": [("positive", "a great film"), ("negative", "a dull film")]},
-                    score, lambda message: None)
+                    score, lambda message: None, stored=torch.float16)
     assert torch.equal(seen[0], trained.float())                  # weight 0: the bag as trained
     assert not torch.equal(seen[1], seen[0])                      # weight 1 reached the runner
     assert torch.equal(p.runner.bag.weight, p.model.bag.weight)
+    assert torch.equal(p.model.bag.weight, p.model.bag.weight.half().float())   # rounded as it will be stored
 
 
-def test_the_weight_is_chosen_on_dev_and_the_trained_model_kept(tmp_path):
-    run = tmp_path / "run"
-    final = train(bag_config(bag_naive_bayes=[0.5, 2.0]), run, quiet=True)
-    nb = final["naive_bayes"]
-    assert set(nb["tried"]) == {"0", "0.5", "2"} and nb["weight"] in (0.0, 0.5, 2.0)
-    best = max(nb["tried"].values(), key=lambda t: t["mean"])["mean"]
-    assert nb["tried"][f"{nb['weight']:g}"]["mean"] == best
-    assert math.isclose(final["dev"]["accuracy"], best)                   # the model saved is the one chosen
+def test_the_weight_is_chosen_on_dev_and_added_once(tmp_path):
+    """On the tiny data weight 1 wins (seeded: 0 and 5 score lower); finishing the finished run
+    again starts from RUN/model-trained, so the ratios are not added a second time."""
     from textrnn import load
 
+    run = tmp_path / "run"
+    final = train(bag_config(epochs=1, bag_naive_bayes=[1.0, 5.0]), run, quiet=True)
+    nb = final["naive_bayes"]
+    assert set(nb["tried"]) == {"0", "1", "5"} and nb["weight"] == 1.0
+    assert nb["tried"]["1"]["mean"] > nb["tried"]["0"]["mean"]
+    assert math.isclose(final["dev"]["accuracy"], nb["tried"]["1"]["mean"])   # the model saved is the one chosen
     trained, finished = load(run / "model-trained"), load(run / "model")
-    diff = finished.model.bag.weight - trained.model.bag.weight
-    if nb["weight"]:
-        assert diff.abs().max() > 0
-    assert json.loads((run / "model" / "metrics.json").read_text())["naive_bayes"]["weight"] == nb["weight"]
-    # finishing again (a resumed, finished run) starts from the model as trained: the same weights, not twice
-    again = train(bag_config(bag_naive_bayes=[0.5, 2.0]), run, resume=True, quiet=True)
-    assert again["naive_bayes"]["weight"] == nb["weight"]
+    assert (finished.model.bag.weight - trained.model.bag.weight).abs().max() > 0
+    assert json.loads((run / "model" / "metrics.json").read_text())["naive_bayes"]["weight"] == 1.0
+    again = train(bag_config(epochs=1, bag_naive_bayes=[1.0, 5.0]), run, resume=True, quiet=True)
+    assert again["naive_bayes"]["weight"] == 1.0
     assert torch.equal(load(run / "model").model.bag.weight, finished.model.bag.weight)
 
 
 def test_the_trained_copy_is_always_the_best_epoch(tmp_path):
     """A later best epoch replaces RUN/model-trained: finishing never starts from an older epoch."""
     run = tmp_path / "run"
-    train(bag_config(bag_naive_bayes=[1.0]), run, quiet=True)
-    assert (run / "model-trained").is_dir()
-    more = bag_config(bag_naive_bayes=[1.0])
-    more["train"] |= {"epochs": 8, "patience": 8}
-    final = train(more, run, resume=True, quiet=True)
-    kept = json.loads((run / "model-trained" / "metrics.json").read_text())
-    assert kept["epoch"] == final["best_epoch"]
+    train(bag_config(epochs=1, bag_naive_bayes=[1.0]), run, quiet=True)
+    assert json.loads((run / "model-trained" / "metrics.json").read_text())["epoch"] == 1
+    final = train(bag_config(epochs=3, bag_naive_bayes=[1.0]), run, resume=True, quiet=True)
+    assert final["best_epoch"] > 1                                # (seeded) a later epoch is better
+    assert json.loads((run / "model-trained" / "metrics.json").read_text())["epoch"] == final["best_epoch"]
 
 
-def test_bad_settings_are_config_errors(tmp_path):
-    with pytest.raises(ConfigError, match="n-gram bag"):
+def test_bad_settings_are_config_errors_before_training(tmp_path):
+    with pytest.raises(ConfigError, match="model.bag_ngrams is 0"):
         train(tiny_classify_config(epochs=1, bag_naive_bayes=[1.0]), tmp_path / "a", quiet=True)
-    for bad in ([-1.0], ["x"], 3):
+    no_dev = bag_config(bag_naive_bayes=[1.0])
+    del no_dev["data"]["dev"]
+    with pytest.raises(ConfigError, match="data.dev is not set"):
+        train(no_dev, tmp_path / "d", quiet=True)
+    from tests.conftest import tiny_tag_config
+
+    with pytest.raises(ConfigError, match="for classifiers"):
+        train(tiny_tag_config(epochs=1, bag_naive_bayes=[1.0]), tmp_path / "t", quiet=True)
+    for bad in ([-1.0], ["x"], 3, [True], [float("nan")], [float("inf")]):
         with pytest.raises(ConfigError, match="train.bag_naive_bayes"):
             train(bag_config(bag_naive_bayes=bad), tmp_path / "b", quiet=True)
     with pytest.raises(ConfigError, match="bag_naive_bayes_alpha"):
         train(bag_config(bag_naive_bayes=[1.0], bag_naive_bayes_alpha=0), tmp_path / "c", quiet=True)
+    for run in "adtbc":
+        assert not (tmp_path / run / "model").exists()

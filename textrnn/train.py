@@ -100,6 +100,7 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
         if tc.threads:
             torch.set_num_threads(tc.threads)
 
+        check_naive_bayes(run)
         data = load_run_data(head, run, base, log)
         random.seed(tc.seed)
         torch.manual_seed(tc.seed)
@@ -107,10 +108,6 @@ def train(config: dict, out_dir: str | Path, resume: bool = False, base: Path | 
         tokenizer = make_tokenizer(head, run, data.train, out / "checkpoint" if resume else init_dir)
         distributed.same_everywhere(tokenizer.vocab_size, dist, "tokenizer's vocabulary")
         predictor = head.build(run.model, data.train, tokenizer)
-        if tc.bag_naive_bayes and not getattr(predictor.config, "bag_ngrams", 0):
-            raise ConfigError("train.bag_naive_bayes adds naive Bayes weights to a classifier's n-gram bag, but this "
-                              f"{run.task} model has none", hint="set model.bag_ngrams (e.g. 2) in a classify config, "
-                              "or remove train.bag_naive_bayes")
         if init_dir is not None and not resume:
             from textrnn.train_data import init_from
 
@@ -368,6 +365,21 @@ class Trainer:
         self.log(f"epoch {epoch}: train loss {record['train_loss']:.4f}{dev_msg} ({record['seconds']}s)"
                  + (" *best*" if improved else ""))
         self.save_checkpoint(state)
+
+
+def check_naive_bayes(run: RunConfig) -> None:
+    """train.bag_naive_bayes needs a classifier with an n-gram bag and dev data to choose the weight on."""
+    if not run.train.bag_naive_bayes:
+        return
+    if run.task != "classify":
+        raise ConfigError(f"train.bag_naive_bayes is for classifiers (task = \"classify\"), this run's task is {run.task!r}",
+                          hint="remove train.bag_naive_bayes")
+    if not run.model.get("bag_ngrams"):
+        raise ConfigError("train.bag_naive_bayes adds naive Bayes weights to the classifier's n-gram bag, but "
+                          "model.bag_ngrams is 0 (no bag)", hint="set model.bag_ngrams (e.g. 2), or remove train.bag_naive_bayes")
+    if not run.data.dev:
+        raise ConfigError("train.bag_naive_bayes chooses its weight on dev data, but data.dev is not set",
+                          hint="set data.dev, or remove train.bag_naive_bayes")
 
 
 def out_of_steps(state: dict, tc: TrainConfig) -> bool:

@@ -52,7 +52,8 @@ def final_report(trainer, config: dict, command: str) -> dict:
 
 def add_naive_bayes(trainer, best) -> dict:
     """Keep RUN/model as trained in RUN/model-trained (once), then add the bag's naive Bayes weights
-    to `best`, their weight chosen on the dev files (naive_bayes.py) → the record for metrics.json."""
+    to `best`, their weight chosen on the dev files (naive_bayes.py) → the record for metrics.json.
+    (train.check_naive_bayes made sure there are dev files and a bag.)"""
     from textrnn.bundle import atomic_dir
     from textrnn.naive_bayes import add_naive_bayes as add
     from textrnn.train_data import load_split, split_paths
@@ -61,10 +62,9 @@ def add_naive_bayes(trainer, best) -> dict:
     if not (out / TRAINED).is_dir():
         with atomic_dir(out / TRAINED) as tmp:
             shutil.copytree(out / "model", tmp, dirs_exist_ok=True)
-    if not run.data.dev:
-        trainer.log("train.bag_naive_bayes: no dev data to choose the weight on; the model is kept as trained")
-        return {"weight": 0.0}
     files = {p: load_split(trainer.head, run.task, p, trainer.data.base, labels=run.data.labels)
              for p in split_paths(run.data.dev)}
+    import torch
+
     return add(best, trainer.encoded, list(tc.bag_naive_bayes), tc.bag_naive_bayes_alpha, files,
-               trainer.head.evaluate, trainer.log)
+               trainer.head.evaluate, trainer.log, stored=torch.float16 if tc.half else None)
