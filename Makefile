@@ -29,7 +29,7 @@ test:
 
 # Rebuild the shipped models from the shared corpora (see docs/BENCHMARKS.md for times and scores).
 pretrained:
-	$(BIN)python tools/build_pretrained.py embeddings bilm spam sentiment-domains sentiment-rules sentiment ner pos shakespeare wikitext2 de-en-base de-en-coverage de-en en-de embeddings-ko pos-ko sentiment-ko segmenter
+	$(BIN)python tools/build_pretrained.py embeddings bilm spam sentiment-domains-wide sentiment-rules sentiment ner pos shakespeare wikitext2 de-en-base de-en-coverage de-en en-de embeddings-ko pos-ko sentiment-ko segmenter
 
 # Rewrites the tables in docs/BENCHMARKS.md; scikit-learn is for the baselines only.
 bench:

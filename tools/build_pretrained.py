@@ -1,6 +1,6 @@
 """Rebuild the shipped models from the shared corpora.
 
-    TEXTRNN_CORPORA=../shared/corpora python tools/build_pretrained.py embeddings bilm spam sentiment-domains sentiment-rules sentiment ner pos shakespeare wikitext2 [--force]
+    TEXTRNN_CORPORA=../shared/corpora python tools/build_pretrained.py embeddings bilm spam sentiment-domains-wide sentiment-rules sentiment ner pos shakespeare wikitext2 [--force]
     TEXTRNN_CORPORA=../shared/corpora python tools/build_pretrained.py embeddings-ko pos-ko sentiment-ko
 
 Each NAME trains from textrnn/configs/NAME.toml into runs/NAME (resuming it if it was
@@ -18,8 +18,8 @@ runs/bilm/model (the same weights under a classifier's names; tried for sentimen
 text), the `init` of the pos-ko config. `de-en-base` (the translation model trained from scratch,
 about 90 minutes on one core) and `de-en-coverage` (it, fine-tuned with the coverage loss) are the
 first two stages of `de-en`, trained from their configs; list them before it. Likewise
-`sentiment-domains` (all four kinds of text, 3 epochs, about 2.5 hours on one core) is the first
-stage of `sentiment`, and `sentiment-rules` (tools/sentiment_rules.py → runs/sentiment-rules/rules.tsv,
+`sentiment-domains-wide` (all four kinds of text with an n-gram bag, 3 epochs, about 2.7 hours on one
+core) is the first stage of `sentiment`, and `sentiment-rules` (tools/sentiment_rules.py → runs/sentiment-rules/rules.tsv,
 sentences for negation and contrast) is part of its training data.
 """
 
@@ -40,14 +40,14 @@ STEPS = {"embeddings": (["tools/pretrain_embeddings.py"], "model"), "bilm": (["t
          "embeddings-ko": (["tools/pretrain_embeddings.py", "--language", "ko"], "model"),
          "sentiment-rules": (["tools/sentiment_rules.py"], "rules.tsv"),
          **{name: (["-m", "textrnn", "train", f"textrnn/configs/{name}.toml", "--set", "train.threads=1"], "model")
-            for name in ("de-en-base", "de-en-coverage", "sentiment-domains")}}
+            for name in ("de-en-base", "de-en-coverage", "sentiment-domains-wide")}}
 # (python's arguments, from the repo's root; the product that says the step is done)
 
 
 # Stages that start from another stage's model: their configs name it as `init = "../../runs/STAGE/model"`,
 # the default --runs; with another --runs, the init (and any training file under ../../runs/) is pointed
 # there (stage_init).
-STARTS_FROM = {"de-en-coverage": "de-en-base", "de-en": "de-en-coverage", "sentiment": "sentiment-domains"}
+STARTS_FROM = {"de-en-coverage": "de-en-base", "de-en": "de-en-coverage", "sentiment": "sentiment-domains-wide"}
 
 
 def stage_init(name: str, runs: Path) -> list[str]:
