@@ -54,6 +54,8 @@ def add_naive_bayes(trainer, best) -> dict:
     """Keep RUN/model as trained in RUN/model-trained (once), then add the bag's naive Bayes weights
     to `best`, their weight chosen on the dev files (naive_bayes.py) → the record for metrics.json.
     (train.check_naive_bayes made sure there are dev files and a bag.)"""
+    import torch
+
     from textrnn.bundle import atomic_dir
     from textrnn.naive_bayes import add_naive_bayes as add
     from textrnn.train_data import load_split, split_paths
@@ -64,7 +66,5 @@ def add_naive_bayes(trainer, best) -> dict:
             shutil.copytree(out / "model", tmp, dirs_exist_ok=True)
     files = {p: load_split(trainer.head, run.task, p, trainer.data.base, labels=run.data.labels)
              for p in split_paths(run.data.dev)}
-    import torch
-
     return add(best, trainer.encoded, list(tc.bag_naive_bayes), tc.bag_naive_bayes_alpha, files,
                trainer.head.evaluate, trainer.log, stored=torch.float16 if tc.half else None)
